@@ -1,0 +1,68 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"runtime/debug"
+
+	"github.com/spf13/cobra"
+)
+
+// newRootCmd builds the command tree. It is called once per run so no state
+// leaks between runs or tests.
+func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "coredb",
+		Short: "Compile CoreDB specs into CloudNativePG manifests",
+		Long: `coredb compiles Tembo-style CoreDB specs (apiVersion coredb.io/v1alpha1) into
+CloudNativePG manifests on stdout. It talks to no cluster: pipe the output to
+kubectl apply, or let a GitOps tool apply it.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &usageError{msg: err.Error(), usage: c.UsageString()}
+	})
+	root.AddCommand(
+		newRenderCmd(stdin, stdout, stderr),
+		newValidateCmd(stdin, stderr),
+		newVersionCmd(stdout),
+	)
+	return root
+}
+
+// argsAtLeast is cobra.MinimumNArgs returning a usage error.
+func argsAtLeast(n int) cobra.PositionalArgs {
+	return func(c *cobra.Command, args []string) error {
+		if len(args) < n {
+			return &usageError{msg: fmt.Sprintf("%s needs at least %d argument(s): FILE, DIR or - for stdin", c.CommandPath(), n), usage: c.UsageString()}
+		}
+		return nil
+	}
+}
+
+func noArgs(c *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return &usageError{msg: fmt.Sprintf("%s takes no arguments, got %q", c.CommandPath(), args), usage: c.UsageString()}
+	}
+	return nil
+}
+
+func newVersionCmd(stdout io.Writer) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the coredb version",
+		Args:  noArgs,
+		RunE: func(*cobra.Command, []string) error {
+			v := "(devel)"
+			if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+				v = bi.Main.Version
+			}
+			_, err := fmt.Fprintf(stdout, "coredb %s\n", v)
+			return err
+		},
+	}
+}

@@ -1,0 +1,128 @@
+package compile
+
+import (
+	"maps"
+	"strings"
+
+	cnpgv1 "github.com/cloudnative-pg/api/pkg/api/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// Defaults that differ from Tembo's, and why.
+var (
+	// defaultImage is Tembo's default (tembo-operator.md §1): a spec without
+	// image and stack gets the image Tembo would have run.
+	defaultImage = "quay.io/tembo/standard-cnpg:15-bffd097"
+	// defaultStorage is Tembo's default volume size.
+	defaultStorage = resource.MustParse("8Gi")
+)
+
+// defaultResources are used when the spec sets none. Tembo's defaults
+// (requests 500m/512Mi, limits 2/2Gi) make CNPG reject any spec whose
+// shared_buffers exceeds 512MB (the memory request must cover it) and give a
+// Burstable pod that is evicted first under memory pressure. CNPG recommends
+// Guaranteed QoS, requests equal to limits; Tembo's limits are the size Tembo
+// users expected, so coredb requests them too.
+func defaultResources() corev1.ResourceRequirements {
+	rl := corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("2"), corev1.ResourceMemory: resource.MustParse("2Gi")}
+	return corev1.ResourceRequirements{Requests: rl, Limits: maps.Clone(rl)}
+}
+
+// resources is the Cluster's resources: the spec's (claims dropped, as Tembo
+// does: CNPG does not pass them on) or the defaults.
+func (b *build) resources() corev1.ResourceRequirements {
+	if r := b.db.Spec.Resources; r != nil {
+		return corev1.ResourceRequirements{Requests: r.Requests, Limits: r.Limits}
+	}
+	return defaultResources()
+}
+
+func (b *build) instances() int {
+	if r := b.db.Spec.Replicas; r != nil && *r > 0 {
+		return int(*r)
+	}
+	return 1
+}
+
+func (b *build) image() string {
+	if b.db.Spec.Image != "" {
+		return b.db.Spec.Image
+	}
+	return defaultImage
+}
+
+func (b *build) stopped() bool { return b.db.Spec.Stop != nil && *b.db.Spec.Stop }
+
+// cluster maps the CoreDB to a CNPG Cluster (tembo-operator.md §5), keeping
+// only what a plain CNPG user wants: no Tembo pod-init annotations, no fenced
+// instances, no placeholder backup.
+func (b *build) cluster(m merged) *cnpgv1.Cluster {
+	s := &b.db.Spec
+	meta := b.objectMeta(b.db.Metadata.Name, "database")
+	if len(b.db.Metadata.Annotations) > 0 {
+		meta.Annotations = maps.Clone(b.db.Metadata.Annotations)
+	}
+	if b.stopped() {
+		if meta.Annotations == nil {
+			meta.Annotations = map[string]string{}
+		}
+		meta.Annotations["cnpg.io/hibernation"] = "on"
+	}
+
+	c := &cnpgv1.Cluster{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "postgresql.cnpg.io/v1", Kind: "Cluster"},
+		ObjectMeta: meta,
+	}
+	spec := &c.Spec
+	spec.Instances = b.instances()
+	spec.ImageName = b.image()
+	// A single instance cannot switch over; with replicas CNPG promotes an
+	// updated standby first, which shortens the outage (Tembo #834).
+	spec.PrimaryUpdateMethod = cnpgv1.PrimaryUpdateMethodRestart
+	if spec.Instances > 1 {
+		spec.PrimaryUpdateMethod = cnpgv1.PrimaryUpdateMethodSwitchover
+		spec.ReplicationSlots = &cnpgv1.ReplicationSlotsConfiguration{
+			HighAvailability: &cnpgv1.ReplicationSlotsHAConfiguration{Enabled: ptr(true)},
+		}
+	}
+	size := defaultStorage
+	if s.Storage != nil {
+		size = *s.Storage
+	}
+	spec.StorageConfiguration = cnpgv1.StorageConfiguration{Size: size.String()}
+	if s.StorageClass != "" {
+		spec.StorageConfiguration.StorageClass = ptr(s.StorageClass)
+	}
+	spec.Resources = b.resources()
+	if s.AffinityConfiguration != nil {
+		spec.Affinity = *s.AffinityConfiguration
+	}
+	spec.TopologySpreadConstraints = s.TopologySpreadConstraints
+	if t := s.ServiceAccountTemplate; t != nil && t.Metadata != nil && (len(t.Metadata.Labels) > 0 || len(t.Metadata.Annotations) > 0) {
+		spec.ServiceAccountTemplate = &cnpgv1.ServiceAccountTemplate{Metadata: cnpgv1.Metadata{
+			Labels: t.Metadata.Labels, Annotations: t.Metadata.Annotations,
+		}}
+	}
+	// CNPG would create the same bootstrap; writing it keeps the rendered
+	// object close to the live one.
+	spec.Bootstrap = &cnpgv1.BootstrapConfiguration{InitDB: &cnpgv1.BootstrapInitDB{Database: "app", Owner: "app"}}
+
+	params := map[string]string{}
+	for _, st := range m.sortedSettings() {
+		params[st.Name] = st.Value
+	}
+	for _, list := range preloadLists[1:] {
+		if libs := m.preload[list]; len(libs) > 0 {
+			params[list] = strings.Join(libs, ",")
+		}
+	}
+	if len(params) > 0 {
+		spec.PostgresConfiguration.Parameters = params
+	}
+	spec.PostgresConfiguration.AdditionalLibraries = m.preload["shared_preload_libraries"]
+	return c
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,225 @@
+package compile
+
+import (
+	"regexp"
+	"strings"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+)
+
+// Object is what every generated manifest satisfies.
+type Object interface {
+	metav1.Object
+	runtime.Object
+}
+
+// Options are the choices a user makes on the command line. The zero value
+// is valid and means the documented defaults.
+type Options struct {
+	// Namespace is set on every object of a CoreDB that names none.
+	Namespace string
+	// CNPGVersion is the CloudNativePG operator version the output must
+	// satisfy, e.g. "1.28" or "1.29.3". Empty means DefaultCNPGVersion.
+	CNPGVersion string
+	// Strict turns every warning into an error.
+	Strict bool
+}
+
+// DefaultCNPGVersion is the operator version rules are checked against when
+// none is given: the 1.28 line, the oldest CNPG release still supported
+// upstream when coredb started and the one the e2e referee runs.
+const DefaultCNPGVersion = "1.28"
+
+// Compile builds the manifests for every CoreDB. It returns all objects, the
+// warnings, and an ErrorList with every error found; objects are only
+// returned when there are no errors.
+func Compile(dbs []*CoreDB, opts Options) ([]Object, ErrorList, error) {
+	var (
+		objs []Object
+		errs ErrorList
+	)
+	for _, db := range dbs {
+		b := newBuild(db, opts)
+		b.run()
+		objs = append(objs, b.objs...)
+		errs = append(errs, b.errs...)
+	}
+	errs = append(errs, checkDuplicates(objs)...)
+	if opts.Strict {
+		for _, e := range errs {
+			e.Warning = false
+		}
+	}
+	if fatal := errs.Errors(); len(fatal) > 0 {
+		return nil, errs.Warnings().Sorted(), fatal.Sorted()
+	}
+	return objs, errs.Warnings().Sorted(), nil
+}
+
+// build holds the state of compiling one CoreDB.
+type build struct {
+	db        *CoreDB
+	opts      Options
+	namespace string
+	errs      ErrorList
+	objs      []Object
+}
+
+func newBuild(db *CoreDB, opts Options) *build {
+	ns := db.Metadata.Namespace
+	if ns == "" {
+		ns = opts.Namespace
+	}
+	return &build{db: db, opts: opts, namespace: ns}
+}
+
+// errorf reports an error at a field path of the user's file.
+func (b *build) errorf(path, format string, args ...any) {
+	b.errs = append(b.errs, b.db.src.at(path).errorf(false, format, args...))
+}
+
+// warnf reports a warning at a field path of the user's file.
+func (b *build) warnf(path, format string, args ...any) {
+	b.errs = append(b.errs, b.db.src.at(path).errorf(true, format, args...))
+}
+
+func (b *build) add(o Object) { b.objs = append(b.objs, o) }
+
+// run is the pipeline for one CoreDB: check identity, merge settings,
+// validate, build objects. Later stages run even after errors so the user
+// sees every problem at once; objects are discarded by Compile then.
+func (b *build) run() {
+	b.checkMetadata()
+	b.checkSpec()
+	settings := b.settings()
+	b.add(b.cluster(settings))
+}
+
+// clusterName matches a DNS-1035 label: CNPG derives Service names from the
+// Cluster name, so it must be one (cloudnativepg.md §1.1).
+var clusterName = regexp.MustCompile(`^[a-z]([-a-z0-9]*[a-z0-9])?$`)
+
+// maxClusterName leaves room for the suffixes CNPG appends (cloudnativepg.md §3.4).
+const maxClusterName = 50
+
+func (b *build) checkMetadata() {
+	name := b.db.Metadata.Name
+	switch {
+	case name == "":
+		b.errorf("metadata.name", "required: the Cluster and every object are named after it")
+	case len(name) > maxClusterName:
+		b.errorf("metadata.name", "%q is %d characters; CloudNativePG allows at most %d for a Cluster name", name, len(name), maxClusterName)
+	case !clusterName.MatchString(name):
+		b.errorf("metadata.name", "%q must be a DNS-1035 label: lowercase letters, digits and '-', starting with a letter and ending with a letter or digit", name)
+	}
+	if ns := b.namespace; ns != "" && (len(ns) > 63 || !dnsLabel.MatchString(ns)) {
+		b.errorf("metadata.namespace", "%q is not a valid namespace name (a DNS-1123 label of at most 63 characters)", ns)
+	}
+}
+
+var dnsLabel = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+
+// checkSpec validates the fields every object depends on.
+func (b *build) checkSpec() {
+	s := &b.db.Spec
+	if s.Replicas != nil && *s.Replicas < 1 {
+		b.errorf("spec.replicas", "must be at least 1, got %d (to stop the database keep replicas and set stop: true)", *s.Replicas)
+	}
+	if s.Storage != nil && s.Storage.Sign() <= 0 {
+		b.errorf("spec.storage", "must be a positive size, got %q", s.Storage.String())
+	}
+	if img := s.Image; img != "" {
+		if msg := checkImage(img); msg != "" {
+			b.errorf("spec.image", "%s", msg)
+		}
+	}
+	for i, c := range s.RuntimeConfig {
+		b.checkPgConfig(sprintf("spec.runtime_config[%d]", i), c)
+	}
+	for i, c := range s.OverrideConfigs {
+		b.checkPgConfig(sprintf("spec.override_configs[%d]", i), c)
+	}
+	if s.Stack != nil {
+		for i, c := range s.Stack.PostgresConfig {
+			b.checkPgConfig(sprintf("spec.stack.postgres_config[%d]", i), c)
+		}
+	}
+}
+
+func (b *build) checkPgConfig(path string, c PgConfig) {
+	if c.Name == "" {
+		b.errorf(path+".name", "required")
+	}
+	if _, ok := b.db.src.positions[path+".value"]; !ok {
+		b.errorf(path+".value", "required (write \"\" for an empty value)")
+	}
+}
+
+// checkImage applies CNPG's image tag rules (cloudnativepg.md §1.1, rule 6):
+// the tag must start with the Postgres version and must not be "latest".
+func checkImage(img string) string {
+	ref, digest, _ := strings.Cut(img, "@")
+	slash := strings.LastIndex(ref, "/")
+	colon := strings.LastIndex(ref, ":")
+	if colon <= slash {
+		if digest != "" {
+			return sprintf("%q has a digest but no tag; CloudNativePG reads the Postgres version from the tag (write repo:16.4@sha256:...)", img)
+		}
+		return sprintf("%q has no tag; CloudNativePG reads the Postgres version from the tag (e.g. :16.4)", img)
+	}
+	tag := ref[colon+1:]
+	if tag == "latest" {
+		return sprintf("%q: the tag latest is rejected by CloudNativePG because it cannot detect upgrades", img)
+	}
+	if pgMajorOfTag(tag) == 0 {
+		return sprintf("%q: the tag %q must start with the Postgres version (e.g. 16-..., 15.3.0-...)", img, tag)
+	}
+	if m := pgMajorOfTag(tag); m < 13 {
+		return sprintf("%q: Postgres %d is not supported by CloudNativePG (13 or newer)", img, m)
+	}
+	return ""
+}
+
+// pgMajorOfTag reads the leading version number of an image tag; 0 if none.
+func pgMajorOfTag(tag string) int {
+	n := 0
+	for i, r := range tag {
+		if r < '0' || r > '9' {
+			if i == 0 {
+				return 0
+			}
+			break
+		}
+		n = n*10 + int(r-'0')
+		if n > 1000 {
+			return 0
+		}
+	}
+	return n
+}
+
+// pgMajor is the Postgres major of an image reference, 0 when unknown.
+func pgMajor(img string) int {
+	ref, _, _ := strings.Cut(img, "@")
+	colon := strings.LastIndex(ref, ":")
+	if colon < 0 || colon < strings.LastIndex(ref, "/") {
+		return 0
+	}
+	return pgMajorOfTag(ref[colon+1:])
+}
+
+// checkDuplicates fails when two CoreDBs would produce objects of the same
+// identity: one would silently overwrite the other on apply.
+func checkDuplicates(objs []Object) ErrorList {
+	var errs ErrorList
+	seen := map[string]bool{}
+	for _, o := range objs {
+		key := o.GetObjectKind().GroupVersionKind().Kind + "/" + o.GetNamespace() + "/" + o.GetName()
+		if seen[key] {
+			errs = append(errs, &FieldError{Msg: sprintf("two CoreDBs produce the same object %s (namespace %q); give them different names or namespaces", key, o.GetNamespace())})
+		}
+		seen[key] = true
+	}
+	return errs
+}

@@ -1,0 +1,119 @@
+package compile
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/yaml"
+)
+
+// Format is an output format.
+type Format string
+
+const (
+	FormatYAML Format = "yaml" // a multi-document YAML stream
+	FormatJSON Format = "json" // one v1 List
+)
+
+// Encode renders objects as one canonical stream: ordered by kind rank,
+// namespace and name; keys sorted; no status and no null fields; documents
+// joined by "---"; LF endings. The same objects always give the same bytes.
+func Encode(objs []Object, format Format) ([]byte, error) {
+	items := make([]any, 0, len(objs))
+	for _, o := range sortObjects(objs) {
+		u, err := canonical(o)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, u)
+	}
+	switch format {
+	case FormatJSON:
+		list := map[string]any{"apiVersion": "v1", "kind": "List", "items": items}
+		out, err := json.MarshalIndent(list, "", "  ")
+		if err != nil {
+			return nil, err
+		}
+		return append(out, '\n'), nil
+	case FormatYAML, "":
+		var buf bytes.Buffer
+		for i, u := range items {
+			if i > 0 {
+				buf.WriteString("---\n")
+			}
+			out, err := yaml.Marshal(u)
+			if err != nil {
+				return nil, err
+			}
+			buf.Write(out)
+		}
+		return buf.Bytes(), nil
+	}
+	return nil, fmt.Errorf("unknown output format %q (want yaml or json)", format)
+}
+
+// canonical converts an object to plain maps and drops what a live object
+// would own or what carries no meaning: status, creationTimestamp and null
+// values. Empty maps are kept: `emptyDir: {}` means something.
+func canonical(o Object) (map[string]any, error) {
+	u, err := runtime.DefaultUnstructuredConverter.ToUnstructured(o)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", o.GetObjectKind().GroupVersionKind().Kind, o.GetName(), err)
+	}
+	delete(u, "status")
+	if md, ok := u["metadata"].(map[string]any); ok {
+		delete(md, "creationTimestamp")
+	}
+	dropDefaultSyncConstraint(u)
+	dropNulls(u)
+	return u, nil
+}
+
+// dropNulls removes null values and the empty structs Go's types leave behind
+// where the field is not a pointer (Cluster spec.affinity, spec.resources,
+// Job spec.template.metadata): an empty map whose schema is a struct with no
+// required fields means "not set". emptyDir stays: its presence is the value.
+func dropNulls(m map[string]any) {
+	for k, v := range m {
+		switch x := v.(type) {
+		case nil:
+			delete(m, k)
+		case map[string]any:
+			dropNulls(x)
+			if len(x) == 0 && !meaningfulEmpty[k] {
+				delete(m, k)
+			}
+		case []any:
+			for _, e := range x {
+				if em, ok := e.(map[string]any); ok {
+					dropNulls(em)
+				}
+			}
+		}
+	}
+}
+
+// meaningfulEmpty are keys whose empty object is a value, not an absence.
+var meaningfulEmpty = map[string]bool{
+	"emptyDir":          true, // volume source: an empty scratch volume
+	"initdb":            true, // bootstrap method: initdb with defaults
+	"selector":          true, // an empty label selector selects everything
+	"labelSelector":     true,
+	"podSelector":       true,
+	"namespaceSelector": true,
+}
+
+// dropDefaultSyncConstraint removes a Cluster's
+// spec.postgresql.syncReplicaElectionConstraint when it only says
+// enabled: false: the Go type has no omitempty there, and the value is CNPG's
+// default.
+func dropDefaultSyncConstraint(u map[string]any) {
+	spec, _ := u["spec"].(map[string]any)
+	pg, _ := spec["postgresql"].(map[string]any)
+	c, ok := pg["syncReplicaElectionConstraint"].(map[string]any)
+	if ok && len(c) == 1 && c["enabled"] == false {
+		delete(pg, "syncReplicaElectionConstraint")
+	}
+}

@@ -1,0 +1,113 @@
+package compile
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"regexp"
+	"strconv"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// MaxInputSize is the largest file Load accepts. A CoreDB is a few KiB; the
+// cap keeps a mistaken or hostile input from costing minutes or gigabytes.
+const MaxInputSize = 8 << 20
+
+const (
+	apiVersion = "coredb.io/v1alpha1"
+	kindCoreDB = "CoreDB"
+)
+
+// Load decodes every YAML document in src strictly: unknown fields, duplicate
+// keys, wrong types, wrong apiVersion/kind and empty documents are errors.
+// filename is used only in messages. All problems of the file are returned
+// together as an ErrorList; warnings (ignored Tembo fields) come back in the
+// second result and never stop loading.
+func Load(filename string, src []byte) ([]*CoreDB, ErrorList, error) {
+	if len(src) > MaxInputSize {
+		return nil, nil, ErrorList{{File: filename, Msg: sprintf("input is %d bytes; the limit is %d (8 MiB)", len(src), MaxInputSize)}}
+	}
+	var (
+		docs []*CoreDB
+		errs ErrorList
+	)
+	dec := yaml.NewDecoder(bytes.NewReader(src))
+	for i := 0; ; i++ {
+		var doc yaml.Node
+		err := dec.Decode(&doc)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			errs = append(errs, syntaxError(filename, err))
+			break // the parser cannot resynchronise after a syntax error
+		}
+		if len(doc.Content) == 0 || isNull(doc.Content[0]) {
+			errs = append(errs, &FieldError{File: filename, Line: max(doc.Line, 1), Col: max(doc.Column, 1), Msg: sprintf("document %d is empty", i+1)})
+			continue
+		}
+		db, derrs := decodeCoreDB(filename, doc.Content[0])
+		errs = append(errs, derrs...)
+		if db != nil {
+			docs = append(docs, db)
+		}
+	}
+	if len(docs) == 0 && len(errs) == 0 {
+		errs = append(errs, &FieldError{File: filename, Msg: "no CoreDB documents found"})
+	}
+	if len(errs.Errors()) > 0 {
+		return nil, errs.Warnings(), errs.Errors()
+	}
+	return docs, errs.Warnings(), nil
+}
+
+func decodeCoreDB(filename string, root *yaml.Node) (*CoreDB, ErrorList) {
+	d := newDecoder(filename)
+	db := &CoreDB{}
+	if root.Kind != yaml.MappingNode {
+		d.errorf(root, "", "a CoreDB document must be a mapping, got %s", describe(root))
+		return nil, d.errs
+	}
+	d.decode(root, reflectValue(db), "")
+	db.src = source{file: filename, positions: d.positions}
+	checkHeader(db, d)
+	return db, d.errs
+}
+
+// checkHeader insists on the exact apiVersion and kind: a file meant for
+// another tool must not be silently compiled as an empty CoreDB.
+func checkHeader(db *CoreDB, d *decoder) {
+	at := func(path string) *yaml.Node {
+		if n, ok := d.positions[path]; ok {
+			return n
+		}
+		return d.positions[""]
+	}
+	switch db.APIVersion {
+	case apiVersion:
+	case "":
+		d.errorf(at(""), "apiVersion", "missing; want %q", apiVersion)
+	default:
+		d.errorf(at("apiVersion"), "apiVersion", "got %q, want %q", db.APIVersion, apiVersion)
+	}
+	switch db.Kind {
+	case kindCoreDB:
+	case "":
+		d.errorf(at(""), "kind", "missing; want %q", kindCoreDB)
+	default:
+		d.errorf(at("kind"), "kind", "got %q, want %q", db.Kind, kindCoreDB)
+	}
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// syntaxError turns a yaml.v3 parse error into a FieldError with its line.
+// yaml.v3 reports no column for syntax errors.
+func syntaxError(file string, err error) *FieldError {
+	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return &FieldError{File: file, Line: line, Col: 1, Msg: "invalid YAML: " + m[2]}
+	}
+	return &FieldError{File: file, Msg: "invalid YAML: " + cleanYAMLError(err)}
+}

@@ -1,0 +1,156 @@
+package compile
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+)
+
+// Precedence of Postgres settings, lowest to highest. This is the one place
+// it is written down in code; the README repeats it.
+//
+//  1. the built-in stack's postgres_config   (stacks/<name>.yaml)
+//  2. the user's spec.stack.postgres_config
+//  3. the config engine's output             (computed from resources and storage)
+//  4. the user's spec.runtime_config
+//  5. the user's spec.override_configs
+//
+// Each layer replaces the value of a name set by a lower layer, except the
+// preload-library lists (preloadLists): layers 1-4 and the libraries required
+// by enabled extensions are unioned; override_configs replaces the union. This
+// is Tembo's order (tembo-operator.md §4) with the engine placed where
+// Tembo's control plane put it (it wrote the engine output into runtime_config,
+// so a user's runtime_config entry must still win over it).
+//
+// Unlike Tembo, search_path is an ordinary last-wins setting: Tembo sorted its
+// parts, which changes which schema is searched first.
+type layer struct {
+	name     string
+	settings []Setting
+}
+
+// preloadLists are the settings whose values are library lists merged as a
+// union across layers.
+var preloadLists = []string{"shared_preload_libraries", "local_preload_libraries", "session_preload_libraries"}
+
+// preloadFirst are the libraries Tembo renders first, in this order; the rest
+// follow sorted (tembo-operator.md §4, "Multi-value rendering").
+var preloadFirst = []string{"citus", "pg_stat_statements", "pg_stat_kcache"}
+
+// merged is the result of merging settings: ordinary parameters by name and
+// the preload lists as ordered library names.
+type merged struct {
+	params  map[string]Setting
+	preload map[string][]string // list name -> libraries in render order
+	origin  map[string]Origin   // list name -> origin of the last layer that set it
+	libFrom map[string]Origin   // library -> where it was first asked for
+}
+
+// mergeSettings applies the precedence above. extLibs are libraries required
+// by enabled extensions; they join the shared_preload_libraries union.
+func mergeSettings(layers []layer, override []Setting, extLibs []Setting) merged {
+	m := merged{params: map[string]Setting{}, preload: map[string][]string{}, origin: map[string]Origin{}, libFrom: map[string]Origin{}}
+	union := map[string][]string{}
+	addLibs := func(list string, s Setting) {
+		for _, lib := range splitList(s.Value) {
+			if !slices.Contains(union[list], lib) {
+				union[list] = append(union[list], lib)
+				if _, ok := m.libFrom[lib]; !ok {
+					m.libFrom[lib] = s.Origin
+				}
+			}
+		}
+		m.origin[list] = s.Origin
+	}
+	for _, l := range layers {
+		for _, s := range l.settings {
+			if slices.Contains(preloadLists, s.Name) {
+				addLibs(s.Name, s)
+				continue
+			}
+			m.params[s.Name] = s
+		}
+	}
+	for _, s := range extLibs {
+		addLibs("shared_preload_libraries", s)
+	}
+	for _, s := range override {
+		if slices.Contains(preloadLists, s.Name) {
+			// override_configs replaces the whole list, as in Tembo.
+			union[s.Name] = nil
+			for _, lib := range splitList(s.Value) {
+				if !slices.Contains(union[s.Name], lib) {
+					union[s.Name] = append(union[s.Name], lib)
+				}
+				m.libFrom[lib] = s.Origin
+			}
+			m.origin[s.Name] = s.Origin
+			continue
+		}
+		m.params[s.Name] = s
+	}
+	for list, libs := range union {
+		m.preload[list] = orderLibraries(libs)
+	}
+	return m
+}
+
+// splitList splits a comma-separated library list, trimming spaces and
+// dropping empty parts ("a, b," -> [a b]).
+func splitList(v string) []string {
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// orderLibraries puts citus, pg_stat_statements and pg_stat_kcache first and
+// sorts the rest bytewise, as Tembo renders them.
+func orderLibraries(libs []string) []string {
+	out := slices.Clone(libs)
+	rank := func(s string) int {
+		if i := slices.Index(preloadFirst, s); i >= 0 {
+			return i
+		}
+		return len(preloadFirst)
+	}
+	slices.SortFunc(out, func(a, b string) int { return cmp.Or(cmp.Compare(rank(a), rank(b)), strings.Compare(a, b)) })
+	return slices.Compact(out)
+}
+
+// sortedSettings returns the parameters sorted by name.
+func (m merged) sortedSettings() []Setting {
+	out := make([]Setting, 0, len(m.params))
+	for _, s := range m.params {
+		out = append(out, s)
+	}
+	slices.SortFunc(out, func(a, b Setting) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+// pgConfigSettings turns a list of PgConfig into Settings located at path.
+func pgConfigSettings(src source, path string, cfgs []PgConfig) []Setting {
+	out := make([]Setting, 0, len(cfgs))
+	for i, c := range cfgs {
+		p := sprintf("%s[%d]", path, i)
+		o := src.at(p + ".value")
+		o.Path = p
+		out = append(out, Setting{Name: c.Name, Value: c.Value, Origin: o})
+	}
+	return out
+}
+
+// settings collects the layers of one CoreDB and merges them.
+func (b *build) settings() merged {
+	s := &b.db.Spec
+	var layers []layer
+	if s.Stack != nil {
+		layers = append(layers, layer{"stack.postgres_config", pgConfigSettings(b.db.src, "spec.stack.postgres_config", s.Stack.PostgresConfig)})
+	}
+	layers = append(layers, layer{"runtime_config", pgConfigSettings(b.db.src, "spec.runtime_config", s.RuntimeConfig)})
+	override := pgConfigSettings(b.db.src, "spec.override_configs", s.OverrideConfigs)
+	return mergeSettings(layers, override, nil)
+}
