@@ -89,11 +89,24 @@ func (b *build) add(o Object) { b.objs = append(b.objs, o) }
 // run is the pipeline for one CoreDB: check identity, merge settings,
 // validate, build objects. Later stages run even after errors so the user
 // sees every problem at once; objects are discarded by Compile then.
+//
+// Each area lives in its own file: stack.go expands the stack into the spec
+// before anything reads it; the builders after cluster() read the expanded
+// spec and may adjust the Cluster they depend on (backup, monitoring,
+// superuser access) before it is encoded.
 func (b *build) run() {
 	b.checkMetadata()
+	b.expandStack()
 	b.checkSpec()
 	settings := b.settings()
-	b.add(b.cluster(settings))
+	c := b.cluster(settings)
+	b.add(c)
+	b.extensionObjects(c)
+	b.backupObjects(c)
+	b.poolerObjects(c)
+	b.metricsObjects(c)
+	b.appServiceObjects(c)
+	b.networkObjects(c)
 }
 
 // clusterName matches a DNS-1035 label: CNPG derives Service names from the
@@ -151,7 +164,7 @@ func (b *build) checkPgConfig(path string, c PgConfig) {
 	if c.Name == "" {
 		b.errorf(path+".name", "required")
 	}
-	if _, ok := b.db.src.positions[path+".value"]; !ok {
+	if !b.db.src.has(path + ".value") {
 		b.errorf(path+".value", "required (write \"\" for an empty value)")
 	}
 }

@@ -400,3 +400,12 @@ func editDistance(a, b string) int {
 }
 
 func reflectValue(p any) reflect.Value { return reflect.ValueOf(p).Elem() }
+
+// origins returns the recorded positions as Origins in the decoded file.
+func (d *decoder) origins() map[string]Origin {
+	out := make(map[string]Origin, len(d.positions))
+	for p, n := range d.positions {
+		out[p] = Origin{File: d.file, Line: n.Line, Col: n.Column, Path: p}
+	}
+	return out
+}

@@ -70,7 +70,7 @@ func decodeCoreDB(filename string, root *yaml.Node) (*CoreDB, ErrorList) {
 		return nil, d.errs
 	}
 	d.decode(root, reflectValue(db), "")
-	db.src = source{file: filename, positions: d.positions}
+	db.src = source{file: filename, positions: d.origins()}
 	checkHeader(db, d)
 	return db, d.errs
 }

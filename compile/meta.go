@@ -2,6 +2,7 @@ package compile
 
 import (
 	"maps"
+	"strconv"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -31,4 +32,26 @@ func (b *build) objectMeta(name, component string) metav1.ObjectMeta {
 	labels[labelManagedBy] = "coredb"
 	labels[labelComponent] = component
 	return metav1.ObjectMeta{Name: name, Namespace: b.namespace, Labels: labels}
+}
+
+// Argo CD sync waves. Argo sorts custom resources such as the CNPG Cluster
+// after Jobs when everything is in one wave, and a wave only starts once the
+// previous one is healthy (gitops.md §2.2). Plain kubectl ignores these and
+// applies in stream order (order.go), which follows the same sequence.
+const (
+	waveConfig  = -1 // ConfigMaps, Secrets, RBAC, ObjectStore: referenced by what follows
+	waveCluster = 0  // the Cluster (Argo's default wave; not written)
+	waveAfterDB = 1  // Pooler, ScheduledBackup, Trunk install Job: need a ready Cluster
+	waveSQL     = 2  // extension SQL Job: needs the Trunk installs to have landed
+	waveApps    = 3  // app services: need the extensions they use
+)
+
+const annotationSyncWave = "argocd.argoproj.io/sync-wave"
+
+// setWave annotates an object with its Argo CD sync wave.
+func setWave(m *metav1.ObjectMeta, wave int) {
+	if m.Annotations == nil {
+		m.Annotations = map[string]string{}
+	}
+	m.Annotations[annotationSyncWave] = strconv.Itoa(wave)
 }

@@ -4,7 +4,6 @@ import (
 	"strings"
 
 	cnpgv1 "github.com/cloudnative-pg/api/pkg/api/v1"
-	"go.yaml.in/yaml/v3"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 )
@@ -291,18 +290,30 @@ type AppStorage struct {
 // decoding can point at the line of any field.
 type source struct {
 	file      string
-	positions map[string]*yaml.Node // field path -> value node
+	positions map[string]Origin // field path -> where its value was written
 }
 
-// at locates a field path in the source: the node recorded for the path, or
-// for its nearest recorded parent when the field itself was not written.
+// at locates a field path: the position recorded for the path, or for its
+// nearest recorded parent when the field itself was not written. Values a
+// stack contributed are recorded with the stack file's positions.
 func (s source) at(path string) Origin {
 	for p := path; p != ""; p = parentPath(p) {
-		if n, ok := s.positions[p]; ok {
-			return Origin{File: s.file, Line: n.Line, Col: n.Column, Path: path}
+		if o, ok := s.positions[p]; ok {
+			o.Path = path
+			return o
 		}
 	}
+	if o, ok := s.positions[""]; ok {
+		o.Path = path
+		return o
+	}
 	return Origin{File: s.file, Path: path}
+}
+
+// has reports whether the user (or a stack) wrote the field at path.
+func (s source) has(path string) bool {
+	_, ok := s.positions[path]
+	return ok
 }
 
 // parentPath drops the last element of a field path: a.b[2].c -> a.b[2] -> a.b.

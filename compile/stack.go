@@ -1,0 +1,4 @@
+package compile
+
+// expandStack is not built yet.
+func (b *build) expandStack() {}
