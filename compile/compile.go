@@ -24,6 +24,30 @@ type Options struct {
 	CNPGVersion string
 	// Strict turns every warning into an error.
 	Strict bool
+
+	// TrunkJobImage runs the Trunk install Job; it needs a shell and
+	// kubectl. Empty means DefaultTrunkJobImage.
+	TrunkJobImage string
+	// TrunkRegistry is the Trunk registry URL. Empty means Trunk's default.
+	TrunkRegistry string
+	// DropCascade lets `enabled: false` drop an extension together with the
+	// objects that depend on it. Off by default: that deletes user data.
+	DropCascade bool
+
+	// BackupMethod is how backups are taken when spec.backup.method is not
+	// set: "barmanObjectStore" (in-tree, the default) or "plugin" (Barman
+	// Cloud plugin).
+	BackupMethod string
+
+	// IngressClass, when set, makes app services with routing get a
+	// networking.k8s.io/v1 Ingress of this class (never Traefik CRDs).
+	IngressClass string
+	// IngressHost is the host name of those Ingresses.
+	IngressHost string
+
+	// ProtectCluster adds Argo CD Prune=false and Delete=false to the
+	// Cluster so removing it from Git never deletes the database.
+	ProtectCluster bool
 }
 
 // DefaultCNPGVersion is the operator version rules are checked against when

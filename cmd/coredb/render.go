@@ -12,10 +12,17 @@ import (
 )
 
 type renderOptions struct {
-	output      string
-	namespace   string
-	cnpgVersion string
-	strict      bool
+	output         string
+	namespace      string
+	cnpgVersion    string
+	strict         bool
+	trunkJobImage  string
+	trunkRegistry  string
+	dropCascade    bool
+	backupMethod   string
+	ingressClass   string
+	ingressHost    string
+	protectCluster bool
 }
 
 func (o *renderOptions) bind(c *cobra.Command, withOutput bool) {
@@ -26,10 +33,28 @@ func (o *renderOptions) bind(c *cobra.Command, withOutput bool) {
 	f.StringVarP(&o.namespace, "namespace", "n", "", "namespace for objects of CoreDBs that name none")
 	f.StringVar(&o.cnpgVersion, "cnpg-version", compile.DefaultCNPGVersion, "CloudNativePG operator version to target (1.25 to 1.30)")
 	f.BoolVar(&o.strict, "strict", false, "treat warnings as errors")
+	f.StringVar(&o.trunkJobImage, "trunk-job-image", "", "image of the Trunk install Job (needs sh and kubectl; default: a pinned kubectl image)")
+	f.StringVar(&o.trunkRegistry, "trunk-registry", "", "Trunk registry URL (default: Trunk's own)")
+	f.BoolVar(&o.dropCascade, "drop-cascade", false, "drop disabled extensions with CASCADE, deleting objects that depend on them")
+	f.StringVar(&o.backupMethod, "backup-method", "", "barmanObjectStore (in-tree, default) or plugin (Barman Cloud plugin), unless spec.backup.method says")
+	f.StringVar(&o.ingressClass, "ingress-class", "", "emit a networking.k8s.io/v1 Ingress of this class for app services with routing")
+	f.StringVar(&o.ingressHost, "ingress-host", "", "host name for those Ingresses")
+	f.BoolVar(&o.protectCluster, "protect-cluster", false, "annotate the Cluster with Argo CD Prune=false,Delete=false")
 }
 
 func (o *renderOptions) compileOptions() compile.Options {
-	return compile.Options{Namespace: o.namespace, CNPGVersion: o.cnpgVersion, Strict: o.strict}
+	return compile.Options{
+		Namespace:      o.namespace,
+		CNPGVersion:    o.cnpgVersion,
+		Strict:         o.strict,
+		TrunkJobImage:  o.trunkJobImage,
+		TrunkRegistry:  o.trunkRegistry,
+		DropCascade:    o.dropCascade,
+		BackupMethod:   o.backupMethod,
+		IngressClass:   o.ingressClass,
+		IngressHost:    o.ingressHost,
+		ProtectCluster: o.protectCluster,
+	}
 }
 
 func newRenderCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {

@@ -29,6 +29,11 @@ kubectl apply, or let a GitOps tool apply it.`,
 	root.AddCommand(
 		newRenderCmd(stdin, stdout, stderr),
 		newValidateCmd(stdin, stderr),
+		newStacksCmd(stdout),
+		newExtensionsCmd(stdout),
+		newDiffCmd(stdin, stdout, stderr),
+		newKRMCmd(stdin, stdout, stderr),
+		newSchemaCmd(stdout),
 		newVersionCmd(stdout),
 	)
 	return root
