@@ -31,12 +31,42 @@ func defaultResources() corev1.ResourceRequirements {
 }
 
 // resources is the Cluster's resources: the spec's (claims dropped, as Tembo
-// does: CNPG does not pass them on) or the defaults.
+// does: CNPG does not pass them on) or the defaults, raised to a stack's
+// compute constraints (MachineLearning needs 2 CPU and 4Gi; that is also the
+// size its engine values in Tembo's samples were computed for). A spec below
+// the constraints gets a warning, not a change.
 func (b *build) resources() corev1.ResourceRequirements {
+	var lo corev1.ResourceList
+	if st := b.stack; st != nil && st.ComputeConstraints != nil && st.ComputeConstraints.Min != nil {
+		lo = corev1.ResourceList{}
+		if q := st.ComputeConstraints.Min.CPU; q != nil {
+			lo[corev1.ResourceCPU] = *q
+		}
+		if q := st.ComputeConstraints.Min.Memory; q != nil {
+			lo[corev1.ResourceMemory] = *q
+		}
+	}
 	if r := b.db.Spec.Resources; r != nil {
+		for name, min := range lo {
+			for _, kind := range []struct {
+				l    corev1.ResourceList
+				path string
+			}{{r.Limits, "limits"}, {r.Requests, "requests"}} {
+				if q, ok := kind.l[name]; ok && q.Cmp(min) < 0 {
+					b.warnf(sprintf("spec.resources.%s.%s", kind.path, name), "stack %s needs at least %s %s, got %s",
+						b.stack.Name, min.String(), name, q.String())
+				}
+			}
+		}
 		return corev1.ResourceRequirements{Requests: r.Requests, Limits: r.Limits}
 	}
-	return defaultResources()
+	d := defaultResources()
+	for name, min := range lo {
+		if cur := d.Limits[name]; cur.Cmp(min) < 0 {
+			d.Limits[name], d.Requests[name] = min, min
+		}
+	}
+	return d
 }
 
 func (b *build) instances() int {
@@ -58,7 +88,7 @@ func (b *build) stopped() bool { return b.db.Spec.Stop != nil && *b.db.Spec.Stop
 // cluster maps the CoreDB to a CNPG Cluster (tembo-operator.md §5), keeping
 // only what a plain CNPG user wants: no Tembo pod-init annotations, no fenced
 // instances, no placeholder backup.
-func (b *build) cluster(m merged) *cnpgv1.Cluster {
+func (b *build) cluster(m merged, res corev1.ResourceRequirements) *cnpgv1.Cluster {
 	s := &b.db.Spec
 	meta := b.objectMeta(b.db.Metadata.Name, "database")
 	if len(b.db.Metadata.Annotations) > 0 {
@@ -95,7 +125,7 @@ func (b *build) cluster(m merged) *cnpgv1.Cluster {
 	if s.StorageClass != "" {
 		spec.StorageConfiguration.StorageClass = ptr(s.StorageClass)
 	}
-	spec.Resources = b.resources()
+	spec.Resources = res
 	if s.AffinityConfiguration != nil {
 		spec.Affinity = *s.AffinityConfiguration
 	}

@@ -84,6 +84,7 @@ func Compile(dbs []*CoreDB, opts Options) ([]Object, ErrorList, error) {
 // build holds the state of compiling one CoreDB.
 type build struct {
 	db        *CoreDB
+	stack     *StackDef // the expanded stack, nil without one
 	opts      Options
 	namespace string
 	errs      ErrorList
@@ -122,8 +123,10 @@ func (b *build) run() {
 	b.checkMetadata()
 	b.expandStack()
 	b.checkSpec()
-	settings := b.settings()
-	c := b.cluster(settings)
+	res := b.resources()
+	settings := b.settings(res)
+	b.checkSettings(settings, res)
+	c := b.cluster(settings, res)
 	b.add(c)
 	b.extensionObjects(c)
 	b.backupObjects(c)

@@ -2,6 +2,7 @@ package compile
 
 import (
 	"cmp"
+	corev1 "k8s.io/api/core/v1"
 	"slices"
 	"strings"
 )
@@ -143,14 +144,48 @@ func pgConfigSettings(src source, path string, cfgs []PgConfig) []Setting {
 	return out
 }
 
-// settings collects the layers of one CoreDB and merges them.
-func (b *build) settings() merged {
+// settings collects the layers of one CoreDB in precedence order and merges
+// them; see the precedence comment at the top of this file.
+func (b *build) settings(res corev1.ResourceRequirements) merged {
 	s := &b.db.Spec
 	var layers []layer
-	if s.Stack != nil {
-		layers = append(layers, layer{"stack.postgres_config", pgConfigSettings(b.db.src, "spec.stack.postgres_config", s.Stack.PostgresConfig)})
+	if st := b.stack; st != nil {
+		layers = append(layers, layer{"stack " + st.Name, pgConfigSettings(st.src, "postgres_config", st.PostgresConfig)})
 	}
-	layers = append(layers, layer{"runtime_config", pgConfigSettings(b.db.src, "spec.runtime_config", s.RuntimeConfig)})
+	if s.Stack != nil {
+		layers = append(layers, layer{"spec.stack.postgres_config", pgConfigSettings(b.db.src, "spec.stack.postgres_config", s.Stack.PostgresConfig)})
+	}
+	if st := b.stack; st != nil {
+		engine, err := engineSettings(st.Engine, b.engineInput(res))
+		if err != nil {
+			b.errs = append(b.errs, st.src.at("postgres_config_engine").errorf(false, "%s", err))
+		}
+		// Engine values point at the stack name: that is what chose them.
+		at := b.db.src.at("spec.stack.name")
+		for i := range engine {
+			at.Path = engine[i].Origin.Path
+			engine[i].Origin = at
+		}
+		layers = append(layers, layer{"engine " + st.Engine, engine})
+	}
+	layers = append(layers, layer{"spec.runtime_config", pgConfigSettings(b.db.src, "spec.runtime_config", s.RuntimeConfig)})
 	override := pgConfigSettings(b.db.src, "spec.override_configs", s.OverrideConfigs)
 	return mergeSettings(layers, override, nil)
 }
+
+// checkSettings applies CloudNativePG's parameter rules (rules.go) to the
+// merged settings of the Cluster about to be built.
+func (b *build) checkSettings(m merged, res corev1.ResourceRequirements) {
+	v, err := ParseVersion(cmpOr(b.opts.CNPGVersion, DefaultCNPGVersion))
+	if err != nil {
+		b.errs = append(b.errs, &FieldError{Msg: err.Error()})
+		return
+	}
+	rc := RuleContext{CNPGVersion: v, Instances: int32(b.instances()), PGMajor: pgMajor(b.image())}
+	if q, ok := res.Requests[corev1.ResourceMemory]; ok {
+		rc.MemoryRequest = &q
+	}
+	b.errs = append(b.errs, checkSettings(m.sortedSettings(), rc)...)
+}
+
+func cmpOr(a, b string) string { return cmp.Or(a, b) }

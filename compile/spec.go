@@ -295,11 +295,13 @@ type source struct {
 
 // at locates a field path: the position recorded for the path, or for its
 // nearest recorded parent when the field itself was not written. Values a
-// stack contributed are recorded with the stack file's positions.
+// stack contributed, or that merging moved to another index, are recorded
+// with the path and position where they were written, so messages name the
+// line the user (or the stack file) actually has.
 func (s source) at(path string) Origin {
 	for p := path; p != ""; p = parentPath(p) {
 		if o, ok := s.positions[p]; ok {
-			o.Path = path
+			o.Path += path[len(p):]
 			return o
 		}
 	}

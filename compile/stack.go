@@ -1,4 +1,277 @@
 package compile
 
-// expandStack is not built yet.
-func (b *build) expandStack() {}
+import (
+	"errors"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/coredb-dev/coredb/stacks"
+	"go.yaml.in/yaml/v3"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+)
+
+// StackDef is one stacks/<name>.yaml file. Its sub-objects use CoreDB's own
+// keys and are decoded by the same strict decoder as a user's file, so a
+// mistake in stack data is reported at its line in the stack file.
+type StackDef struct {
+	Name               string              `yaml:"name"`
+	Aliases            []string            `yaml:"aliases"`
+	Description        string              `yaml:"description"`
+	StackVersion       string              `yaml:"stack_version"`
+	Engine             string              `yaml:"postgres_config_engine"`
+	DefaultMajor       int                 `yaml:"default_major"`
+	Images             map[string]string   `yaml:"images"` // Postgres major -> image
+	ComputeConstraints *ComputeConstraints `yaml:"compute_constraints"`
+	TrunkInstalls      []TrunkInstall      `yaml:"trunk_installs"`
+	Extensions         []Extension         `yaml:"extensions"`
+	PostgresConfig     []PgConfig          `yaml:"postgres_config"`
+	PostgresMetrics    map[string]any      `yaml:"postgres_metrics"`
+	AppServices        []AppService        `yaml:"appServices"`
+
+	src source
+}
+
+// ComputeConstraints are the least resources a stack needs.
+type ComputeConstraints struct {
+	Min *struct {
+		CPU    *resource.Quantity `yaml:"cpu"`
+		Memory *resource.Quantity `yaml:"memory"`
+	} `yaml:"min"`
+}
+
+// stackStorage is the volume size a stack gets when the spec sets none:
+// Tembo's stack infrastructure default (and what Stack::to_coredb wrote),
+// the smallest size Tembo's engines were made for.
+var stackStorage = resource.MustParse("10Gi")
+
+// LoadStack decodes a stack by name, strictly. It is exported for
+// `coredb stacks show` and for tests of the stack data.
+func LoadStack(name string) (*StackDef, error) {
+	_, file, src, err := stacks.Lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	return decodeStack(file, src)
+}
+
+func decodeStack(file string, src []byte) (*StackDef, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(src, &root); err != nil {
+		return nil, syntaxError(file, err)
+	}
+	if len(root.Content) == 0 {
+		return nil, ErrorList{{File: file, Msg: "empty stack file"}}
+	}
+	d := newDecoder(file)
+	def := &StackDef{}
+	d.decode(root.Content[0], reflectValue(def), "")
+	if len(d.errs) > 0 {
+		return nil, d.errs
+	}
+	def.src = source{file: file, positions: d.origins()}
+	if _, ok := def.Images[strconv.Itoa(def.DefaultMajor)]; !ok {
+		return nil, ErrorList{def.src.at("default_major").errorf(false, "no image for default_major %d", def.DefaultMajor)}
+	}
+	return def, nil
+}
+
+// expandStack merges the named stack into the spec, so every later stage sees
+// one spec: the stack's image (unless the user gave one), trunk installs,
+// extensions, metrics queries and app services, with the user's entries
+// winning by name. The stack's postgres_config and engine are not merged
+// here; settings() layers them (params.go).
+func (b *build) expandStack() {
+	ref := b.db.Spec.Stack
+	if ref == nil {
+		return
+	}
+	if strings.TrimSpace(ref.Name) == "" {
+		b.errorf("spec.stack.name", "required: one of %s", strings.Join(stacks.Names(), ", "))
+		return
+	}
+	canonical, file, src, err := stacks.Lookup(ref.Name)
+	if err != nil {
+		var unknown *stacks.UnknownStackError
+		if errors.As(err, &unknown) && unknown.Removed {
+			// Tembo's own samples name stacks Tembo later removed; their
+			// files carry everything the stack gave, so render them as they
+			// are rather than refuse.
+			b.warnf("spec.stack.name", "%s; rendering the spec without a stack (its postgres_config still applies)", err)
+			return
+		}
+		b.errorf("spec.stack.name", "%s", err)
+		return
+	}
+	def, err := decodeStack(file, src)
+	if err != nil {
+		var el ErrorList
+		if errors.As(err, &el) {
+			b.errs = append(b.errs, el...)
+		} else {
+			b.errorf("spec.stack.name", "stack %s: %s", canonical, err)
+		}
+		return
+	}
+	b.stack = def
+	s := &b.db.Spec
+
+	if s.Image == "" {
+		s.Image = def.Images[strconv.Itoa(def.DefaultMajor)]
+		b.relocate("spec.image", def.src, "images["+strconv.Itoa(def.DefaultMajor)+"]")
+	} else if m := pgMajor(s.Image); m != 0 && def.Images[strconv.Itoa(m)] == "" {
+		b.warnf("spec.image", "stack %s has no image for Postgres %d (it has %s); the stack's extensions may not exist for this version",
+			def.Name, m, strings.Join(slices.Sorted(maps.Keys(def.Images)), ", "))
+	}
+	if s.Storage == nil {
+		s.Storage = &stackStorage
+	}
+	s.TrunkInstalls = mergeByName(b, "spec.trunk_installs", s.TrunkInstalls, def.src, "trunk_installs", def.TrunkInstalls,
+		func(t TrunkInstall) string { return t.Name }, nil)
+	s.Extensions = mergeByName(b, "spec.extensions", s.Extensions, def.src, "extensions", def.Extensions,
+		func(e Extension) string { return e.Name }, b.mergeLocations)
+	s.AppServices = mergeByName(b, "spec.appServices", s.AppServices, def.src, "appServices", def.AppServices,
+		func(a AppService) string { return a.Name }, nil)
+	if len(def.PostgresMetrics) > 0 {
+		if s.Metrics == nil {
+			s.Metrics = &Metrics{}
+		}
+		queries := maps.Clone(def.PostgresMetrics)
+		for k := range def.PostgresMetrics {
+			b.relocate("spec.metrics.queries["+k+"]", def.src, "postgres_metrics["+k+"]")
+		}
+		maps.Copy(queries, s.Metrics.Queries) // the user's query of the same name wins
+		s.Metrics.Queries = queries
+	}
+}
+
+// relocate records that the value at path came from another place (a stack
+// file), so messages about it point there.
+func (b *build) relocate(path string, from source, fromPath string) {
+	moveSubtree(b.db.src.positions, path, from.positions, fromPath)
+}
+
+// moveSubtree copies every position recorded at or below fromPath in src to
+// the same relative path below path in dst, replacing what dst had there.
+func moveSubtree(dst map[string]Origin, path string, src map[string]Origin, fromPath string) {
+	for p := range dst {
+		if under(p, path) {
+			delete(dst, p)
+		}
+	}
+	for p, o := range src {
+		if under(p, fromPath) {
+			dst[path+p[len(fromPath):]] = o
+		}
+	}
+}
+
+// under reports whether field path p is prefix or below it.
+func under(p, prefix string) bool {
+	if !strings.HasPrefix(p, prefix) {
+		return false
+	}
+	rest := p[len(prefix):]
+	return rest == "" || rest[0] == '.' || rest[0] == '['
+}
+
+// mergeByName merges a stack's list into the user's: stack entries first in
+// the stack's order, a user entry of the same name replacing (or, with
+// combine, merging into) the stack's in place, then the user's other entries
+// in their order. Positions follow each entry to its new index.
+func mergeByName[T any](b *build, path string, user []T, stackSrc source, stackPath string, stack []T,
+	key func(T) string, combine func(stackItem, userItem T, newPath, userPath string, stackIdx int) T) []T {
+	if len(stack) == 0 {
+		return user
+	}
+	old := maps.Clone(b.db.src.positions)
+	userIdx := map[string]int{}
+	for i, u := range user {
+		if _, dup := userIdx[key(u)]; !dup {
+			userIdx[key(u)] = i
+		}
+	}
+	var out []T
+	used := map[int]bool{}
+	place := func(item T, fromSrc map[string]Origin, fromPath string) {
+		newPath := sprintf("%s[%d]", path, len(out))
+		moveSubtree(b.db.src.positions, newPath, fromSrc, fromPath)
+		out = append(out, item)
+	}
+	for j, st := range stack {
+		stPath := sprintf("%s[%d]", stackPath, j)
+		if i, ok := userIdx[key(st)]; ok {
+			used[i] = true
+			uPath := sprintf("%s[%d]", path, i)
+			if combine != nil {
+				newPath := sprintf("%s[%d]", path, len(out))
+				// Start from the user's positions; combine adds the stack's.
+				moveSubtree(b.db.src.positions, newPath, old, uPath)
+				out = append(out, combine(st, user[i], newPath, uPath, j))
+				continue
+			}
+			place(user[i], old, uPath)
+			continue
+		}
+		place(st, stackSrc.positions, stPath)
+	}
+	for i, u := range user {
+		if !used[i] {
+			place(u, old, sprintf("%s[%d]", path, i))
+		}
+	}
+	return out
+}
+
+// mergeLocations merges an extension the stack and the user both list: the
+// user's location for a database replaces the stack's, the stack's other
+// locations are kept (Tembo's merge_app_reqs rule).
+func (b *build) mergeLocations(st, u Extension, newPath, userPath string, stackIdx int) Extension {
+	merged := u
+	if merged.Description == "" {
+		merged.Description = st.Description
+	}
+	have := map[string]bool{}
+	for _, l := range u.Locations {
+		have[locationDB(l)] = true
+	}
+	for k, l := range st.Locations {
+		if have[locationDB(l)] {
+			continue
+		}
+		lp := sprintf("%s.locations[%d]", newPath, len(merged.Locations))
+		moveSubtree(b.db.src.positions, lp, b.stack.src.positions, sprintf("extensions[%d].locations[%d]", stackIdx, k))
+		merged.Locations = append(merged.Locations, l)
+	}
+	return merged
+}
+
+// locationDB is a location's database, defaulting to postgres as Tembo does.
+func locationDB(l ExtensionLocation) string {
+	if l.Database == "" {
+		return "postgres"
+	}
+	return l.Database
+}
+
+// engineInput resolves what the config engine is fed: the Cluster's memory
+// and CPU limits, else requests (b.resources() already applied the
+// defaults), and the volume size.
+func (b *build) engineInput(r corev1.ResourceRequirements) EngineInput {
+	pick := func(name corev1.ResourceName) resource.Quantity {
+		if q, ok := r.Limits[name]; ok {
+			return q
+		}
+		if q, ok := r.Requests[name]; ok {
+			return q
+		}
+		return defaultResources().Limits[name]
+	}
+	storage := defaultStorage
+	if b.db.Spec.Storage != nil {
+		storage = *b.db.Spec.Storage
+	}
+	return EngineInput{CPU: pick(corev1.ResourceCPU), Memory: pick(corev1.ResourceMemory), Storage: storage}
+}

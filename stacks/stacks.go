@@ -13,6 +13,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 
 	"go.yaml.in/yaml/v3"
@@ -45,22 +46,22 @@ type header struct {
 
 // Names returns the canonical stack names, sorted case-insensitively.
 func Names() []string {
-	ix, _ := load() // on a broken file, the names indexed before it
-	return ix.names
+	ix, _ := cached() // on a broken file, the names indexed before it
+	return slices.Clone(ix.names)
 }
 
 // Lookup resolves a user-given stack name (case-insensitive; '-', '_' and
 // spaces ignored; aliases included) and returns the canonical name, the file
 // path to show in errors (e.g. "stacks/machine-learning.yaml") and the raw bytes.
 func Lookup(name string) (canonical, file string, src []byte, err error) {
-	ix, err := load()
+	ix, err := cached()
 	if err != nil {
 		return "", "", nil, err
 	}
 	if e, ok := ix.byName[normalize(name)]; ok {
 		return e.canonical, e.file, e.src, nil
 	}
-	e := &UnknownStackError{Name: name, Known: ix.names}
+	e := &UnknownStackError{Name: name, Known: slices.Clone(ix.names)}
 	if s, ok := removed(name); ok {
 		e.Removed, e.Suggestion = true, s
 	} else {
@@ -109,10 +110,14 @@ func removed(name string) (successor string, ok bool) {
 	return "", false
 }
 
-// load reads every embedded stack file. It runs on each call (about 3ms for
-// ten small files; a compile looks up one stack), so the package keeps no
-// state and callers get fresh slices they may modify. On error it returns what
-// it could index so far.
+// cached indexes the embedded files once per process: the data is compiled
+// in and never changes, and rendering a thousand specs must not parse every
+// stack a thousand times. Callers get copies of the slices; src is shared and
+// must not be modified.
+var cached = sync.OnceValues(load)
+
+// load reads every embedded stack file. On error it returns what it could
+// index so far.
 func load() (index, error) {
 	ix := index{byName: map[string]*entry{}}
 	dirents, err := files.ReadDir(".")
