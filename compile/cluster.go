@@ -2,6 +2,7 @@ package compile
 
 import (
 	"maps"
+	"slices"
 	"strings"
 
 	cnpgv1 "github.com/cloudnative-pg/api/pkg/api/v1"
@@ -47,15 +48,15 @@ func (b *build) resources() corev1.ResourceRequirements {
 		}
 	}
 	if r := b.db.Spec.Resources; r != nil {
-		for name, min := range lo {
-			for _, kind := range []struct {
-				l    corev1.ResourceList
-				path string
-			}{{r.Limits, "limits"}, {r.Requests, "requests"}} {
-				if q, ok := kind.l[name]; ok && q.Cmp(min) < 0 {
-					b.warnf(sprintf("spec.resources.%s.%s", kind.path, name), "stack %s needs at least %s %s, got %s",
-						b.stack.Name, min.String(), name, q.String())
-				}
+		for _, name := range slices.Sorted(maps.Keys(lo)) {
+			min := lo[name]
+			// The size Postgres gets is the limit when set, else the request.
+			list, path := r.Limits, "limits"
+			if _, ok := list[name]; !ok {
+				list, path = r.Requests, "requests"
+			}
+			if q, ok := list[name]; ok && q.Cmp(min) < 0 {
+				b.warnf(sprintf("spec.resources.%s[%s]", path, name), "stack %s needs at least %s of %s, got %s", b.stack.Name, min.String(), name, q.String())
 			}
 		}
 		return corev1.ResourceRequirements{Requests: r.Requests, Limits: r.Limits}

@@ -2,7 +2,9 @@ package compile
 
 import (
 	"cmp"
+	"github.com/coredb-dev/coredb/extensions"
 	corev1 "k8s.io/api/core/v1"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -170,13 +172,16 @@ func (b *build) settings(res corev1.ResourceRequirements) merged {
 	}
 	layers = append(layers, layer{"spec.runtime_config", pgConfigSettings(b.db.src, "spec.runtime_config", s.RuntimeConfig)})
 	override := pgConfigSettings(b.db.src, "spec.override_configs", s.OverrideConfigs)
-	return mergeSettings(layers, override, nil)
+	m := mergeSettings(layers, override, b.extensionLibraries())
+	b.markManagedLibraries(m)
+	b.checkPreloadSafety(m)
+	return m
 }
 
 // checkSettings applies CloudNativePG's parameter rules (rules.go) to the
 // merged settings of the Cluster about to be built.
 func (b *build) checkSettings(m merged, res corev1.ResourceRequirements) {
-	v, err := ParseVersion(cmpOr(b.opts.CNPGVersion, DefaultCNPGVersion))
+	v, err := CheckCNPGVersion(cmpOr(b.opts.CNPGVersion, DefaultCNPGVersion))
 	if err != nil {
 		b.errs = append(b.errs, &FieldError{Msg: err.Error()})
 		return
@@ -189,3 +194,100 @@ func (b *build) checkSettings(m merged, res corev1.ResourceRequirements) {
 }
 
 func cmpOr(a, b string) string { return cmp.Or(a, b) }
+
+// extensionLibraries are the preload libraries the enabled extensions need,
+// from the catalog, each located at the extension that asks for it. Unlike
+// Tembo, whose operator matched library names against extension names (so
+// enabling `anon` never preloaded `anon`), the catalog maps any extension to
+// its library.
+func (b *build) extensionLibraries() []Setting {
+	var out []Setting
+	for i, e := range b.db.Spec.Extensions {
+		if !slices.ContainsFunc(e.Locations, func(l ExtensionLocation) bool { return l.Enabled != nil && *l.Enabled }) {
+			continue
+		}
+		if entry, ok := extensions.Lookup(e.Name); ok && entry.Preload != "" {
+			out = append(out, Setting{Name: "shared_preload_libraries", Value: entry.Preload, Origin: b.db.src.at(sprintf("spec.extensions[%d].name", i))})
+		}
+	}
+	return out
+}
+
+// managedDefaults are harmless settings (each the parameter's own default)
+// that mark a CNPG-managed library as used. CNPG decides whether
+// pg_stat_statements, pgaudit and auto_explain are wanted only by looking for
+// a parameter in their namespace, and DROPs pg_stat_statements and pgaudit
+// in every database when it finds none (cloudnativepg.md §2.5) - even when
+// they are in shared_preload_libraries.
+var managedDefaults = map[string][2]string{
+	"pg_stat_statements": {"pg_stat_statements.track", "top"},
+	"pgaudit":            {"pgaudit.log", "none"},
+	"auto_explain":       {"auto_explain.log_min_duration", "-1"},
+}
+
+// markManagedLibraries adds a namespace parameter for every CNPG-managed
+// library the merged settings preload but set no parameter for.
+func (b *build) markManagedLibraries(m merged) {
+	for _, lib := range m.preload["shared_preload_libraries"] {
+		ns := lib + "."
+		used := slices.ContainsFunc(slices.Collect(maps.Keys(m.params)), func(p string) bool { return strings.HasPrefix(p, ns) })
+		if used {
+			continue
+		}
+		if lib == "pg_failover_slots" {
+			b.errs = append(b.errs, m.libFrom[lib].errorf(true,
+				"pg_failover_slots is preloaded but no pg_failover_slots.* parameter is set; CloudNativePG only keeps it with one (and then requires hot_standby_feedback: on)"))
+			continue
+		}
+		if d, ok := managedDefaults[lib]; ok {
+			o := m.libFrom[lib]
+			m.params[d[0]] = Setting{Name: d[0], Value: d[1], Origin: o}
+		}
+	}
+}
+
+// checkPreloadSafety warns about preload libraries Postgres may not find at
+// start: CNPG cannot start an instance whose shared_preload_libraries names a
+// missing file, and the initdb Job fails the same way (cloudnativepg.md §7.2).
+// A Trunk install only lands after the Cluster is up, so a library that only
+// Trunk provides stops a new Cluster from ever starting.
+func (b *build) checkPreloadSafety(m merged) {
+	family := imageFamily(b.image())
+	trunk := map[string]bool{}
+	for _, t := range b.db.Spec.TrunkInstalls {
+		trunk[t.Name] = true
+	}
+	for _, lib := range m.preload["shared_preload_libraries"] {
+		o := m.libFrom[lib]
+		entry, known := extensions.Lookup(lib)
+		switch {
+		case !known:
+			b.errs = append(b.errs, o.errorf(true, "library %q is not in coredb's extension catalog: make sure image %s ships it, or Postgres will not start", lib, b.image()))
+		case entry.Contrib || slices.Contains(entry.Images, family):
+			// in the image
+		default:
+			via := slices.DeleteFunc(slices.Clone(entry.Trunk), func(p string) bool { return !trunk[p] })
+			if len(via) > 0 {
+				b.errs = append(b.errs, o.errorf(true,
+					"library %q is preloaded but only Trunk install %q provides it (image %s is not known to ship it): Postgres cannot start before the install, "+
+						"and the install needs a running Cluster. Use an image that ships it, or apply without it first (override_configs shared_preload_libraries) and add it after the Trunk Job has run",
+					lib, via[0], family))
+			} else {
+				b.errs = append(b.errs, o.errorf(true,
+					"library %q is preloaded but no trunk_installs entry provides it (Trunk project %s) and image %s is not known to ship it: Postgres will not start without it",
+					lib, strings.Join(entry.Trunk, " or "), family))
+			}
+		}
+	}
+}
+
+// imageFamily is the repository name of an image without registry, path or
+// tag: quay.io/tembo/ml-cnpg:15-abc -> ml-cnpg.
+func imageFamily(img string) string {
+	ref, _, _ := strings.Cut(img, "@")
+	if i := strings.LastIndex(ref, "/"); i >= 0 {
+		ref = ref[i+1:]
+	}
+	name, _, _ := strings.Cut(ref, ":")
+	return name
+}

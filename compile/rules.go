@@ -533,3 +533,25 @@ func checkFailoverSlots(settings []Setting, byName map[string]Setting) ErrorList
 	}
 	return errs
 }
+
+// Supported CloudNativePG versions: coredb's rules were checked against the
+// 1.27.1, 1.28.2 and 1.30.1 sources (cloudnativepg.md), and the parameter
+// tables are unchanged since 1.25. Older operators lack objects coredb emits
+// (Database-free SQL Jobs work, but the webhook rules differ), newer ones are
+// unknown.
+var (
+	MinCNPGVersion = Version{1, 25, 0}
+	MaxCNPGVersion = Version{1, 30, 999}
+)
+
+// CheckCNPGVersion parses a --cnpg-version value and checks it is supported.
+func CheckCNPGVersion(s string) (Version, error) {
+	v, err := ParseVersion(s)
+	if err != nil {
+		return v, err
+	}
+	if v.Less(MinCNPGVersion) || MaxCNPGVersion.Less(v) {
+		return v, fmt.Errorf("CloudNativePG %s is not supported: coredb targets 1.25 to 1.30", s)
+	}
+	return v, nil
+}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"runtime/debug"
 
+	"github.com/coredb-dev/coredb/compile"
 	"github.com/spf13/cobra"
 )
 
@@ -26,6 +27,15 @@ kubectl apply, or let a GitOps tool apply it.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &usageError{msg: err.Error(), usage: c.UsageString()}
 	})
+	// A bad --cnpg-version is a usage error, caught before any input is read.
+	root.PersistentPreRunE = func(c *cobra.Command, _ []string) error {
+		if f := c.Flags().Lookup("cnpg-version"); f != nil {
+			if _, err := compile.CheckCNPGVersion(f.Value.String()); err != nil {
+				return &usageError{msg: "--cnpg-version: " + err.Error(), usage: c.UsageString()}
+			}
+		}
+		return nil
+	}
 	root.AddCommand(
 		newRenderCmd(stdin, stdout, stderr),
 		newValidateCmd(stdin, stderr),
