@@ -3,6 +3,8 @@ package compile
 import (
 	"strings"
 	"testing"
+
+	"github.com/coredb-dev/coredb/extensions"
 )
 
 func TestNameValidators(t *testing.T) {
@@ -106,6 +108,28 @@ func TestNameValidators_messages(t *testing.T) {
 		}
 		if tt.err.Error() != tt.want {
 			t.Errorf("got  %q\nwant %q", tt.err, tt.want)
+		}
+	}
+}
+
+// TestNameValidators_catalog: every name in the extension catalog passes
+// the validator for its kind, so catalog data never trips them.
+func TestNameValidators_catalog(t *testing.T) {
+	for _, e := range extensions.All() {
+		for _, n := range e.Trunk {
+			if err := validTrunkName(n); err != nil {
+				t.Errorf("%s: %v", e.Name, err)
+			}
+		}
+		for _, n := range append(append([]string{}, e.SQL...), e.Requires...) {
+			if err := validExtensionName(n); err != nil {
+				t.Errorf("%s: %v", e.Name, err)
+			}
+		}
+		if e.Schema != "" {
+			if err := validSchemaName(e.Schema); err != nil {
+				t.Errorf("%s: %v", e.Name, err)
+			}
 		}
 	}
 }

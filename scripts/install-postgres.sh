@@ -102,6 +102,7 @@ if [ ! -f "$SHAREDIR/extension/vector.control" ]; then
 		chmod 755 "$work" # apt downloads as the _apt user
 		trap 'rm -rf "$work"' EXIT
 		mkdir -p "$work/apt/lists/partial" "$work/src"
+		chown _apt "$work/src" 2>/dev/null || true # apt downloads as _apt
 		cat >"$work/apt/trixie-src.sources" <<SRC
 Types: deb-src
 URIs: http://deb.debian.org/debian
@@ -114,7 +115,7 @@ SRC
 		apt-get "${aptopts[@]}" update -qq
 		# apt verifies the files against the signed Sources index.
 		(cd "$work/src" && apt-get "${aptopts[@]}" source --download-only -qq pgvector >/dev/null)
-		orig="$(ls "$work"/src/pgvector_*.orig.tar.* | head -n1)"
+		orig="$(find "$work/src" -maxdepth 1 -name 'pgvector_*.orig.tar.*' | head -n1)"
 		[ -f "$orig" ] || die "pgvector source not downloaded"
 		tar -xf "$orig" -C "$work/src"
 		dir="$(find "$work/src" -mindepth 1 -maxdepth 1 -type d -name 'pgvector*' | head -n1)"
