@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/coredb-dev/coredb/stacks"
 	"go.yaml.in/yaml/v3"
@@ -58,16 +59,13 @@ func LoadStack(name string) (*StackDef, error) {
 }
 
 func decodeStack(file string, src []byte) (*StackDef, error) {
-	var root yaml.Node
-	if err := yaml.Unmarshal(src, &root); err != nil {
-		return nil, syntaxError(file, err)
-	}
-	if len(root.Content) == 0 {
-		return nil, ErrorList{{File: file, Msg: "empty stack file"}}
+	root, err := parseStack(file, src)
+	if err != nil {
+		return nil, err
 	}
 	d := newDecoder(file)
 	def := &StackDef{}
-	d.decode(root.Content[0], reflectValue(def), "")
+	d.decode(root, reflectValue(def), "")
 	if len(d.errs) > 0 {
 		return nil, d.errs
 	}
@@ -76,6 +74,28 @@ func decodeStack(file string, src []byte) (*StackDef, error) {
 		return nil, ErrorList{def.src.at("default_major").errorf(false, "no image for default_major %d", def.DefaultMajor)}
 	}
 	return def, nil
+}
+
+// parsedStacks caches the YAML node tree of each embedded stack file. The
+// files are compiled in and never change; parsing them is most of the cost of
+// expanding a stack, and rendering a thousand specs must not parse the same
+// ten files a thousand times. Decoding from the cached tree still builds a
+// fresh StackDef each time, so no compile can see another's changes.
+var parsedStacks sync.Map // file -> *yaml.Node (the document's root mapping)
+
+func parseStack(file string, src []byte) (*yaml.Node, error) {
+	if n, ok := parsedStacks.Load(file); ok {
+		return n.(*yaml.Node), nil
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(src, &doc); err != nil {
+		return nil, syntaxError(file, err)
+	}
+	if len(doc.Content) == 0 {
+		return nil, ErrorList{{File: file, Msg: "empty stack file"}}
+	}
+	n, _ := parsedStacks.LoadOrStore(file, doc.Content[0])
+	return n.(*yaml.Node), nil
 }
 
 // expandStack merges the named stack into the spec, so every later stage sees
@@ -186,43 +206,89 @@ func mergeByName[T any](b *build, path string, user []T, stackSrc source, stackP
 	if len(stack) == 0 {
 		return user
 	}
-	old := maps.Clone(b.db.src.positions)
 	userIdx := map[string]int{}
 	for i, u := range user {
 		if _, dup := userIdx[key(u)]; !dup {
 			userIdx[key(u)] = i
 		}
 	}
-	var out []T
-	used := map[int]bool{}
-	place := func(item T, fromSrc map[string]Origin, fromPath string) {
-		newPath := sprintf("%s[%d]", path, len(out))
-		moveSubtree(b.db.src.positions, newPath, fromSrc, fromPath)
-		out = append(out, item)
-	}
+	var (
+		out       []T
+		fromUser  = map[int]int{} // user index -> new index
+		fromStack = map[int]int{} // stack index -> new index
+		combined  []func()
+	)
 	for j, st := range stack {
-		stPath := sprintf("%s[%d]", stackPath, j)
 		if i, ok := userIdx[key(st)]; ok {
-			used[i] = true
-			uPath := sprintf("%s[%d]", path, i)
+			fromUser[i] = len(out)
 			if combine != nil {
-				newPath := sprintf("%s[%d]", path, len(out))
-				// Start from the user's positions; combine adds the stack's.
-				moveSubtree(b.db.src.positions, newPath, old, uPath)
-				out = append(out, combine(st, user[i], newPath, uPath, j))
+				n, item, stIdx := len(out), user[i], j
+				out = append(out, item)
+				// Run after the positions are remapped: combine adds the
+				// stack's positions below the merged entry's new path.
+				combined = append(combined, func() {
+					out[n] = combine(stack[stIdx], item, sprintf("%s[%d]", path, n), sprintf("%s[%d]", path, i), stIdx)
+				})
 				continue
 			}
-			place(user[i], old, uPath)
+			out = append(out, user[i])
 			continue
 		}
-		place(st, stackSrc.positions, stPath)
+		fromStack[j] = len(out)
+		out = append(out, st)
 	}
 	for i, u := range user {
-		if !used[i] {
-			place(u, old, sprintf("%s[%d]", path, i))
+		if _, placed := fromUser[i]; !placed {
+			fromUser[i] = len(out)
+			out = append(out, u)
 		}
 	}
+	remapList(b.db.src.positions, path, fromUser, stackSrc.positions, stackPath, fromStack)
+	for _, f := range combined {
+		f()
+	}
 	return out
+}
+
+// remapList rewrites the positions of list path after a merge in one pass:
+// user entries move from index i to fromUser[i]; stack entries at stackPath[j]
+// in the stack's positions come in at fromStack[j].
+func remapList(dst map[string]Origin, path string, fromUser map[int]int, stack map[string]Origin, stackPath string, fromStack map[int]int) {
+	moved := map[string]Origin{}
+	for p, o := range dst {
+		if i, rest, ok := listIndex(p, path); ok {
+			delete(dst, p)
+			if n, ok := fromUser[i]; ok {
+				moved[sprintf("%s[%d]%s", path, n, rest)] = o
+			}
+		}
+	}
+	for p, o := range stack {
+		if j, rest, ok := listIndex(p, stackPath); ok {
+			if n, ok := fromStack[j]; ok {
+				moved[sprintf("%s[%d]%s", path, n, rest)] = o
+			}
+		}
+	}
+	maps.Copy(dst, moved)
+}
+
+// listIndex splits "path[12].x" into 12 and ".x" when p is an element of
+// list path (or below one).
+func listIndex(p, path string) (int, string, bool) {
+	if len(p) <= len(path)+2 || p[:len(path)] != path || p[len(path)] != '[' {
+		return 0, "", false
+	}
+	rest := p[len(path)+1:]
+	end := strings.IndexByte(rest, ']')
+	if end <= 0 {
+		return 0, "", false
+	}
+	i, err := strconv.Atoi(rest[:end])
+	if err != nil {
+		return 0, "", false
+	}
+	return i, rest[end+1:], true
 }
 
 // mergeLocations merges an extension the stack and the user both list: the
