@@ -161,11 +161,13 @@ var schemaEnum = map[string][]any{
 	"Routing.ingressType":      {"http", "tcp"},
 }
 
-// schemaRequired lists the fields without which Compile fails.
+// schemaRequired lists the fields without which Compile fails, keyed by Go
+// type (every use of the type) or by "GoType.key" (that field only: Metadata
+// is also serviceAccountTemplate.metadata, where name means nothing).
 var schemaRequired = map[string][]string{
-	"CoreDB":   {"apiVersion", "kind", "metadata"},
-	"Metadata": {"name"},
-	"PgConfig": {"name", "value"},
+	"CoreDB":          {"apiVersion", "kind", "metadata"},
+	"CoreDB.metadata": {"name"},
+	"PgConfig":        {"name", "value"},
 }
 
 // quantityPattern is the syntax of a resource.Quantity, as published in
@@ -235,6 +237,9 @@ func (g *schemaGen) structSchema(t reflect.Type) map[string]any {
 			}
 			if e, ok := schemaEnum[key]; ok {
 				s = withKey(s, "enum", e)
+			}
+			if r, ok := schemaRequired[key]; ok {
+				s = withKey(s, "required", toAny(r))
 			}
 			if key == "StackRef.name" {
 				s = withKey(s, "examples", toAny(stacks.Names()))
