@@ -378,12 +378,12 @@ func lineDiff(a, b string) []string {
 		switch {
 		case i < len(x) && j < len(y) && x[i] == y[j]:
 			i, j = i+1, j+1
-		case j < len(y) && (i == len(x) || lcs[i][j+1] >= lcs[i+1][j]):
+		case i < len(x) && (j == len(y) || lcs[i+1][j] >= lcs[i][j+1]):
+			out = append(out, "- "+x[i]) // removals first, as diff -u
+			i++
+		default:
 			out = append(out, "+ "+y[j])
 			j++
-		default:
-			out = append(out, "- "+x[i])
-			i++
 		}
 	}
 	return out
