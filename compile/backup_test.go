@@ -540,3 +540,64 @@ func TestBackupDocs(t *testing.T) {
 		}
 	}
 }
+
+// FuzzCronSchedule: never panics; an accepted schedule has six fields and
+// is accepted again unchanged.
+func FuzzCronSchedule(f *testing.F) {
+	for _, s := range []string{"0 0 * * *", "*/5 1-5 * jan-mar MON-FRI", "@daily", "61 0 0 * * *", "1,,2 * * * *", "0 0 0 1-31/10 1-12/3 0-6"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out, err := cronSchedule(s)
+		if err != nil {
+			return
+		}
+		if n := len(strings.Fields(out)); n != 6 {
+			t.Fatalf("cronSchedule(%q) = %q: %d fields", s, out, n)
+		}
+		if again, err := cronSchedule(out); err != nil || again != out {
+			t.Fatalf("cronSchedule(%q) = %q, but that gives %q, %v", s, out, again, err)
+		}
+	})
+}
+
+// FuzzRecoveryTargetTime: never panics; an accepted target is RFC 3339 and
+// is accepted again unchanged.
+func FuzzRecoveryTargetTime(f *testing.F) {
+	for _, tt := range targetTimes {
+		f.Add(tt.in)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out, err := recoveryTargetTime(s)
+		if err != nil {
+			return
+		}
+		if _, err := time.Parse(time.RFC3339, out); err != nil {
+			t.Fatalf("recoveryTargetTime(%q) = %q, not RFC 3339: %v", s, out, err)
+		}
+		if again, err := recoveryTargetTime(out); err != nil || again != out {
+			t.Fatalf("recoveryTargetTime(%q) = %q, but that gives %q, %v", s, out, again, err)
+		}
+	})
+}
+
+// FuzzBackupPoolerMetrics compiles mutated backup, restore, pooler and
+// metrics examples with every backup method: compiling never panics.
+func FuzzBackupPoolerMetrics(f *testing.F) {
+	for _, name := range []string{"backup-s3-keys", "backup-plugin", "backup-volume-snapshot", "backup-gcs", "backup-azure", "backup-stopped", "restore-pitr", "restore-plugin", "pooler-custom", "metrics-queries"} {
+		src, err := os.ReadFile("../examples/" + name + ".yaml")
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(src)
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		dbs, _, err := Load("fuzz.yaml", src)
+		if err != nil {
+			return
+		}
+		for _, m := range []string{"", "plugin"} {
+			_, _, _ = Compile(dbs, Options{BackupMethod: m, CNPGVersion: "1.30.1"})
+		}
+	})
+}
