@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -27,7 +28,7 @@ func newDiffCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 removed or changed, field by field. Each side is a CoreDB file or directory
 (rendered first, with the flags given here) or an already rendered stream or
 --output-dir directory (recognised by the apiVersion and kind of its
-documents); - is stdin. Objects are matched by group, kind, namespace and
+documents; a directory's kustomization.yaml is skipped); - is stdin. Objects are matched by group, kind, namespace and
 name, so document order and formatting do not matter. Secret values are
 never printed.
 
@@ -103,6 +104,9 @@ func loadDiffSide(arg string, stdin io.Reader, stderr io.Writer, opts compile.Op
 	var docs []doc
 	coredbs := 0
 	for _, in := range ins {
+		if kustomizationFile[filepath.Base(in.name)] && arg != in.name {
+			continue // a rendered directory's own kustomization, not an object
+		}
 		if len(in.src) > compile.MaxInputSize {
 			return nil, fmt.Errorf("%s: larger than %d bytes", in.name, compile.MaxInputSize)
 		}
@@ -192,6 +196,9 @@ func loadDiffSide(arg string, stdin io.Reader, stderr io.Writer, opts compile.Op
 	}
 	return out, nil
 }
+
+// kustomizationFile are the names kustomize reads in a directory.
+var kustomizationFile = map[string]bool{"kustomization.yaml": true, "kustomization.yml": true, "Kustomization": true}
 
 // diffObjects writes the differences and reports whether there were any.
 // Objects come in (group, kind, namespace, name) order; fields in go-cmp's
