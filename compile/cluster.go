@@ -92,8 +92,22 @@ func (b *build) stopped() bool { return b.db.Spec.Stop != nil && *b.db.Spec.Stop
 func (b *build) cluster(m merged, res corev1.ResourceRequirements) *cnpgv1.Cluster {
 	s := &b.db.Spec
 	meta := b.objectMeta(b.db.Metadata.Name, "database")
-	if len(b.db.Metadata.Annotations) > 0 {
-		meta.Annotations = maps.Clone(b.db.Metadata.Annotations)
+	for k, v := range b.db.Metadata.Annotations {
+		if ownedAnnotation(k) {
+			continue
+		}
+		if meta.Annotations == nil {
+			meta.Annotations = map[string]string{}
+		}
+		meta.Annotations[k] = v
+	}
+	if b.opts.ProtectCluster {
+		// Removing the CoreDB from Git (or deleting the Argo CD
+		// Application) must not delete the database and its volumes.
+		if meta.Annotations == nil {
+			meta.Annotations = map[string]string{}
+		}
+		meta.Annotations["argocd.argoproj.io/sync-options"] = "Prune=false,Delete=false"
 	}
 	if b.stopped() {
 		if meta.Annotations == nil {
@@ -157,3 +171,25 @@ func (b *build) cluster(m merged, res corev1.ResourceRequirements) *cnpgv1.Clust
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// ownedAnnotation reports annotations that belong to the tool that applied
+// or processed the CoreDB, not to the user: copying them onto the Cluster
+// would make that tool see a second, foreign owner (Argo CD tracking), leak
+// kustomize function wiring, or carry a stale last-applied configuration.
+func ownedAnnotation(k string) bool {
+	for _, p := range []string{
+		"config.kubernetes.io/",          // kustomize/kpt function wiring
+		"internal.config.kubernetes.io/", // kustomize/kpt bookkeeping
+		"config.k8s.io/",                 // kustomize id
+		"kubectl.kubernetes.io/last-applied-configuration",
+		"argocd.argoproj.io/tracking-id",
+		"argocd.argoproj.io/sync-options", // set by --protect-cluster only
+		"kustomize.toolkit.fluxcd.io/",    // Flux ownership
+		"coredbs.coredb.io/watch",         // Tembo operator switch
+	} {
+		if strings.HasPrefix(k, p) {
+			return true
+		}
+	}
+	return false
+}
