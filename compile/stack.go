@@ -160,7 +160,9 @@ func (b *build) expandStack() {
 		}
 		queries := maps.Clone(def.PostgresMetrics)
 		for k := range def.PostgresMetrics {
-			b.relocate("spec.metrics.queries["+k+"]", def.src, "postgres_metrics["+k+"]")
+			if _, mine := s.Metrics.Queries[k]; !mine {
+				b.relocate("spec.metrics.queries["+k+"]", def.src, "postgres_metrics["+k+"]")
+			}
 		}
 		maps.Copy(queries, s.Metrics.Queries) // the user's query of the same name wins
 		s.Metrics.Queries = queries
