@@ -14,10 +14,6 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 )
 
-func init() {
-	exampleOptions["network-ingress.yaml"] = compile.Options{IngressClass: "nginx", IngressHost: "{name}.db.example.com"}
-}
-
 // compileDoc compiles one CoreDB document given as text. A load error fails
 // the test; compile errors are returned with the warnings.
 func compileDoc(t *testing.T, src string, opts compile.Options) ([]compile.Object, compile.ErrorList, compile.ErrorList) {

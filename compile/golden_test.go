@@ -39,9 +39,11 @@ func render(t testing.TB, file string, opts compile.Options) []byte {
 }
 
 // exampleOptions are the options of examples that exercise a command-line
-// flag, by file name; the test files of the areas owning those examples fill
-// it in from init functions. Other examples render with the zero Options.
-var exampleOptions = map[string]compile.Options{}
+// flag, by file name (the example's header comment shows the command line).
+// Other examples render with the zero Options, as `coredb render FILE` does.
+var exampleOptions = map[string]compile.Options{
+	"network-ingress.yaml": {IngressClass: "nginx", IngressHost: "{name}.db.example.com"},
+}
 
 // TestGolden renders every example and compares it byte for byte with its
 // reviewed output in golden/.
