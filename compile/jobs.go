@@ -235,7 +235,7 @@ func (b *build) extensionPlan(c *cnpgv1.Cluster, pkgs []trunkPackage) ([]extData
 			provided[e.Name] = true
 		}
 	}
-	family := imageRepository(c.Spec.ImageName)
+	family := imageFamily(c.Spec.ImageName) // params.go
 	cronDB := "postgres"
 	if v, ok := c.Spec.PostgresConfiguration.Parameters["cron.database_name"]; ok && v != "" {
 		cronDB = v
