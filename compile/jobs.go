@@ -398,17 +398,6 @@ func (b *build) where(path string) string {
 	return sprintf("%s:%d", o.File, o.Line)
 }
 
-// imageRepository is the last path element of an image reference without
-// tag or digest: quay.io/tembo/geo-cnpg:15-abc -> geo-cnpg (the catalog's
-// Images).
-func imageRepository(img string) string {
-	ref, _, _ := strings.Cut(img, "@")
-	if i := strings.LastIndex(ref, "/"); i >= 0 {
-		ref = ref[i+1:]
-	}
-	name, _, _ := strings.Cut(ref, ":")
-	return name
-}
 
 // contentName is base-kind-hash, with base shortened so the whole fits a
 // Job name (63 characters). The hash covers the full Cluster name, so two
