@@ -398,7 +398,6 @@ func (b *build) where(path string) string {
 	return sprintf("%s:%d", o.File, o.Line)
 }
 
-
 // contentName is base-kind-hash, with base shortened so the whole fits a
 // Job name (63 characters). The hash covers the full Cluster name, so two
 // long names that share a prefix still differ.
