@@ -16,6 +16,12 @@ test:
 golden:
 	COREDB_UPDATE=1 $(GO) test ./...
 
+# End-to-end suite: real kube-apiserver + CloudNativePG webhooks (the referee,
+# COREDB_REFEREE, default ../shared/harness/referee.sh) and real PostgreSQL.
+# See docs/e2e.md.
+e2e:
+	GO=$(GO) bash e2e/run.sh
+
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./compile
 
