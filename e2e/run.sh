@@ -34,6 +34,7 @@
 #   COREDB_E2E_JOBS     files judged in parallel (default 8)
 #   COREDB_E2E_PG_TIMEOUT  seconds for the PostgreSQL proof (default 900)
 #   COREDB_E2E_KEEP=1   leave the referee running and keep the work directory
+#   COREDB_E2E_VERBOSE=1  one line per accepted file
 #   GO                  go command (default go)
 # Exit status: 0 when nothing failed, 1 otherwise, 2 when the suite could not run.
 set -Euo pipefail
@@ -64,6 +65,11 @@ section() { # close the previous section (recording its time), open the next
 	[[ "$1" == summary ]] || printf '\n== %s\n' "$*"
 }
 indent() { sed 's/^/      /'; }
+# clip: indent, and cut kubectl's long error dumps (whole patches) to size
+clip() {
+	awk '{ if (length($0) > 400) $0 = substr($0, 1, 200) " [...] " substr($0, length($0) - 199); print }' |
+		head -n 40 | indent
+}
 # referee log lines ("[referee HH:MM:SS] ...") are noise in a failure report
 nolog() { grep -v '^\[referee ' || true; }
 
@@ -274,8 +280,9 @@ for f in "${inputs[@]}"; do
 	done < <(grep '^OBJECT' "$d/drift.tsv")
 	NOTJUDGED=$((NOTJUDGED + notjudged))
 	((notjudged == 0)) || n="$((n - notjudged)) of $n"
-	printf 'ok    %-60s %s object(s) accepted\n' "$label" "$n"
+	[[ "${COREDB_E2E_VERBOSE:-0}" != 1 ]] || printf 'ok    %-60s %s object(s) accepted\n' "$label" "$n"
 done
+((FILES_OK == 0)) || echo "ok    $FILES_OK of $FILES files: every object accepted ($ACCEPTED objects; COREDB_E2E_VERBOSE=1 lists them)"
 DRIFT_FIELDS=$(grep -c '^DRIFT' "$work/drift.tsv" || true)
 
 # The Argo CD ignoreDifferences snippet of docs/e2e.md, applied to every
@@ -346,7 +353,7 @@ if ((apply_ok)); then
 	rc=0
 	k apply -f "$a/r1.yaml" >"$a/apply1.out" 2>"$a/apply1.err" || rc=$?
 	if ((rc != 0)); then
-		fail "kubectl apply of $APPLY_BASE failed"; cat "$a/apply1.out" "$a/apply1.err" | indent
+		fail "kubectl apply of $APPLY_BASE failed"; cat "$a/apply1.out" "$a/apply1.err" | clip
 	elif grep -qv ' created$' "$a/apply1.out"; then
 		fail "kubectl apply of $APPLY_BASE into a fresh namespace did not just create objects"; indent <"$a/apply1.out"
 	else
@@ -389,7 +396,7 @@ if ((apply_ok)); then
 	k apply -f "$a/r1.yaml" >"$a/apply2.out" 2>"$a/apply2.err" || rc=$?
 	snapshot "$a/r1.yaml" >"$a/state2"
 	if ((rc != 0)); then
-		fail "re-applying the same render was rejected"; cat "$a/apply2.out" "$a/apply2.err" | indent
+		fail "re-applying the same render was rejected"; cat "$a/apply2.out" "$a/apply2.err" | clip
 	elif grep -qv ' unchanged$' "$a/apply2.out"; then
 		fail "re-applying the same render changed objects (must all be unchanged)"; grep -v ' unchanged$' "$a/apply2.out" | indent
 	elif ! diff -u "$a/state1" "$a/state2" >"$a/state.diff"; then
@@ -402,15 +409,15 @@ if ((apply_ok)); then
 	if ((rc == 0)); then
 		pass; echo "ok    kubectl diff of the same render: no differences"
 	else
-		fail "kubectl diff of the applied render shows differences (exit $rc)"; head -n 60 "$a/diff.out" | indent
+		fail "kubectl diff of the applied render shows differences (exit $rc)"; clip <"$a/diff.out"
 	fi
 
 	# the changed spec: Job names follow Job contents, and it applies cleanly
 	if grep -q "^Job	" "$a/r1.objects" "$a/r2.objects"; then
 		if tool jobs "$a/r1.yaml" "$a/r2.yaml" >"$a/jobs.out"; then
-			pass; echo "ok    Job names between the two renders:"; indent <"$a/jobs.out"
+			pass; echo "ok    Job names between the two renders:"; sed "s|$ns/||g" "$a/jobs.out" | indent
 		else
-			fail "Job names between the two renders do not follow their contents"; indent <"$a/jobs.out"
+			fail "Job names between the two renders do not follow their contents"; sed "s|$ns/||g" "$a/jobs.out" | indent
 		fi
 	else
 		skip "Job names: neither render has Jobs yet (compile/jobs.go)"
@@ -418,7 +425,7 @@ if ((apply_ok)); then
 	rc=0
 	k apply -f "$a/r2.yaml" >"$a/apply3.out" 2>"$a/apply3.err" || rc=$?
 	if ((rc != 0)); then
-		fail "applying the changed spec failed"; cat "$a/apply3.out" "$a/apply3.err" | indent
+		fail "applying the changed spec failed"; cat "$a/apply3.out" "$a/apply3.err" | clip
 	else
 		pass; echo "ok    apply of the changed spec: $(awk '{print $NF}' "$a/apply3.out" | sort | uniq -c | awk '{printf "%s%d %s", sep, $1, $2; sep=", "}')"
 		want=$(awk '/^kind: Cluster$/{c=1} c && /^  instances:/{print $2; exit}' "$a/r2.yaml")
@@ -433,7 +440,7 @@ if ((apply_ok)); then
 		if ((rc == 0)) && ! grep -qv ' unchanged$' "$a/apply4.out"; then
 			pass; echo "ok    re-apply of the changed spec: all unchanged"
 		else
-			fail "re-applying the changed spec was rejected or changed objects"; cat "$a/apply4.out" "$a/apply4.err" | indent
+			fail "re-applying the changed spec was rejected or changed objects"; cat "$a/apply4.out" "$a/apply4.err" | clip
 		fi
 	fi
 	if [[ "$STARTED" != 1 ]]; then # a shared referee: do not leave our objects behind
