@@ -15,7 +15,8 @@
 #    (kubectl auth can-i), re-applies it (nothing changes), then applies a
 #    changed spec (no immutable-field errors; Job names follow Job contents);
 # 5. the PostgreSQL proof (e2e/pg/pgtest.sh) when it is present;
-# 6. prints a summary ending with the line "N passed, M failed".
+# 6. the GitOps tools (e2e/gitops): kubeconform, kustomize, yaml-language-server;
+# 7. prints a summary ending with the line "N passed, M failed".
 #
 # The referee is stopped at the end (also on failure or Ctrl-C) if this run
 # started it; one that was already running is used and left running.
@@ -33,6 +34,7 @@
 #                       installed into a referee this run starts (default v0.15.0)
 #   COREDB_E2E_JOBS     files judged in parallel (default 8)
 #   COREDB_E2E_PG_TIMEOUT  seconds for the PostgreSQL proof (default 900)
+#   COREDB_E2E_GITOPS   1 (default) run e2e/gitops/*.sh | 0 skip
 #   COREDB_E2E_KEEP=1   leave the referee running and keep the work directory
 #   COREDB_E2E_VERBOSE=1  one line per accepted file
 #   GO                  go command (default go)
@@ -485,6 +487,31 @@ else
 	((SQL_SKIP == 0)) || grep -E '^\s*--- SKIP' "$work/pg.log" | sed 's/^ *//; s/^/skip  /'
 	((rc != 0)) || printf 'ok    '
 	echo "$SQL_PASS SQL case(s) passed, $SQL_FAIL failed, $SQL_SKIP skipped in $(secs "$t")s"
+fi
+
+# ---------------------------------------------------------------------------
+section "GitOps tools (e2e/gitops)"
+# The ways users apply coredb's output, run for real (docs/gitops.md):
+# kubeconform -strict against schemas from the Kubernetes OpenAPI and the CNPG
+# CRDs, kustomize running `coredb krm` as an exec function, and
+# yaml-language-server checking `coredb schema`. Each script is one case.
+if [[ "${COREDB_E2E_GITOPS:-1}" == 0 ]]; then
+	skip "GitOps tools: COREDB_E2E_GITOPS=0"
+else
+	for script in kubeconform kustomize schema; do
+		if [[ "$script" == schema ]] && ! command -v npm >/dev/null; then
+			fail "GitOps tools: schema.sh needs node and npm"
+			continue
+		fi
+		t=$(date +%s.%N)
+		if KUBECONFORM_VERSION="${KUBECONFORM_VERSION:-v0.8.0}" bash "e2e/gitops/$script.sh" >"$work/gitops-$script.log" 2>&1 9>&-; then
+			pass
+			printf 'ok    e2e/gitops/%s.sh in %ss\n' "$script" "$(secs "$t")"
+		else
+			fail "GitOps tools: e2e/gitops/$script.sh failed"
+			tail -n 30 "$work/gitops-$script.log" | indent
+		fi
+	done
 fi
 
 # ---------------------------------------------------------------------------
