@@ -24,6 +24,7 @@ e2e:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./compile
+	bash scripts/bench.sh 1000
 
 check: test
 	$(GO) mod tidy -diff
