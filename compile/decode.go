@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/coredb-dev/coredb/internal/suggest"
 	"go.yaml.in/yaml/v3"
 	"k8s.io/apimachinery/pkg/api/resource"
 )
@@ -368,7 +369,7 @@ func cleanYAMLError(err error) string {
 func didYouMean(got string, known []string) string {
 	best, bestDist := "", 1<<30
 	for _, k := range known {
-		if dist := editDistance(strings.ToLower(got), strings.ToLower(k)); dist < bestDist {
+		if dist := suggest.Distance(strings.ToLower(got), strings.ToLower(k)); dist < bestDist {
 			best, bestDist = k, dist
 		}
 	}
@@ -376,27 +377,6 @@ func didYouMean(got string, known []string) string {
 		return sprintf(" (did you mean %q?)", best)
 	}
 	return ""
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 func reflectValue(p any) reflect.Value { return reflect.ValueOf(p).Elem() }

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"unicode"
 
+	"github.com/coredb-dev/coredb/internal/suggest"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -181,7 +182,7 @@ func (ix index) suggest(name string) string {
 		if n := len([]rune(in)) - len([]rune(key)); n > limit || -n > limit {
 			continue // the distance is at least the length difference
 		}
-		if d := distance(in, key); d <= limit &&
+		if d := suggest.Distance(in, key); d <= limit &&
 			(bestDist < 0 || d < bestDist || (d == bestDist && e.canonical < best)) {
 			best, bestDist = e.canonical, d
 		}
@@ -200,26 +201,4 @@ func normalize(s string) string {
 		b.WriteRune(unicode.ToLower(r))
 	}
 	return b.String()
-}
-
-// distance is the Levenshtein edit distance between a and b, in runes.
-func distance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }
