@@ -90,7 +90,7 @@ func (b *build) backupMethod() (string, bool) {
 		method = backupMethodInTree
 	}
 	if method == backupMethodPlugin {
-		if v, err := CheckCNPGVersion(cmpOr(b.opts.CNPGVersion, DefaultCNPGVersion)); err == nil && v.Less(pluginMinCNPG) {
+		if v := b.cnpg; v.Less(pluginMinCNPG) {
 			path := "spec.backup.method"
 			if b.db.Spec.Backup == nil || b.db.Spec.Backup.Method == "" {
 				path = b.backupOrRestorePath()

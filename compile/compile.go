@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"cmp"
 	"regexp"
 	"strings"
 
@@ -59,12 +60,19 @@ const DefaultCNPGVersion = "1.28"
 // warnings, and an ErrorList with every error found; objects are only
 // returned when there are no errors.
 func Compile(dbs []*CoreDB, opts Options) ([]Object, ErrorList, error) {
+	// The target version is checked once here: every builder's rules
+	// depend on it.
+	cnpg, err := CheckCNPGVersion(cmp.Or(opts.CNPGVersion, DefaultCNPGVersion))
+	if err != nil {
+		return nil, nil, ErrorList{{Msg: err.Error()}}
+	}
 	var (
 		objs []Object
 		errs ErrorList
 	)
 	for _, db := range dbs {
 		b := newBuild(db, opts)
+		b.cnpg = cnpg
 		b.run()
 		objs = append(objs, b.objs...)
 		errs = append(errs, b.errs...)
@@ -86,6 +94,7 @@ type build struct {
 	db        *CoreDB
 	stack     *StackDef // the expanded stack, nil without one
 	opts      Options
+	cnpg      Version // the parsed Options.CNPGVersion
 	namespace string
 	errs      ErrorList
 	objs      []Object

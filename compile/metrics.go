@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"cmp"
 	"maps"
 	"regexp"
 	"slices"
@@ -222,7 +223,7 @@ var schemaRef = regexp.MustCompile(`(?i)(?:\b(?:from|join)\s+("[^"]+"|[a-z_][a-z
 func querySchemas(query string) []string {
 	var out []string
 	for _, m := range schemaRef.FindAllStringSubmatch(query, -1) {
-		schema := cmpOr(m[1], m[2])
+		schema := cmp.Or(m[1], m[2])
 		lower := strings.ToLower(strings.Trim(schema, `"`))
 		if strings.HasPrefix(lower, "pg_") || lower == "information_schema" || slices.Contains(out, schema) {
 			continue

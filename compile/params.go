@@ -181,19 +181,12 @@ func (b *build) settings(res corev1.ResourceRequirements) merged {
 // checkSettings applies CloudNativePG's parameter rules (rules.go) to the
 // merged settings of the Cluster about to be built.
 func (b *build) checkSettings(m merged, res corev1.ResourceRequirements) {
-	v, err := CheckCNPGVersion(cmpOr(b.opts.CNPGVersion, DefaultCNPGVersion))
-	if err != nil {
-		b.errs = append(b.errs, &FieldError{Msg: err.Error()})
-		return
-	}
-	rc := RuleContext{CNPGVersion: v, Instances: int32(b.instances()), PGMajor: pgMajor(b.image())}
+	rc := RuleContext{CNPGVersion: b.cnpg, Instances: int32(b.instances()), PGMajor: pgMajor(b.image())}
 	if q, ok := res.Requests[corev1.ResourceMemory]; ok {
 		rc.MemoryRequest = &q
 	}
 	b.errs = append(b.errs, checkSettings(m.sortedSettings(), rc)...)
 }
-
-func cmpOr(a, b string) string { return cmp.Or(a, b) }
 
 // extensionLibraries are the preload libraries the enabled extensions need,
 // from the catalog, each located at the extension that asks for it. Unlike

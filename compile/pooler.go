@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"cmp"
 	"maps"
 	"slices"
 	"strings"
@@ -141,7 +142,7 @@ func (b *build) poolerObjects(c *cnpgv1.Cluster) {
 	if cp.Pooler != nil {
 		// As in Tembo, a written pooler keeps only its own parameters and
 		// resources; poolMode alone has a default.
-		pb = PgBouncer{PoolMode: cmpOr(cp.Pooler.PoolMode, "transaction"), Parameters: cp.Pooler.Parameters, Resources: cp.Pooler.Resources}
+		pb = PgBouncer{PoolMode: cmp.Or(cp.Pooler.PoolMode, "transaction"), Parameters: cp.Pooler.Parameters, Resources: cp.Pooler.Resources}
 	}
 	mode := cnpgv1.PgBouncerPoolMode(pb.PoolMode)
 	switch mode {
@@ -149,12 +150,8 @@ func (b *build) poolerObjects(c *cnpgv1.Cluster) {
 	default:
 		b.errorf(path+".poolMode", "must be session or transaction (CloudNativePG does not offer PgBouncer's statement mode), got %q", pb.PoolMode)
 	}
-	version, verr := CheckCNPGVersion(cmpOr(b.opts.CNPGVersion, DefaultCNPGVersion))
 	for _, k := range slices.Sorted(maps.Keys(pb.Parameters)) {
-		if verr != nil {
-			break // reported by the settings checks
-		}
-		ok, since := pgbouncerParamAllowed(k, version)
+		ok, since := pgbouncerParamAllowed(k, b.cnpg)
 		switch {
 		case ok:
 		case since != nil:
@@ -162,7 +159,7 @@ func (b *build) poolerObjects(c *cnpgv1.Cluster) {
 			for _, s := range since {
 				rel = append(rel, s.String())
 			}
-			b.errorf(sprintf("%s.parameters[%s]", path, k), "%q is accepted by CloudNativePG from %s on, but the target is %s (--cnpg-version); remove it or target a newer release", k, strings.Join(rel, ", "), version)
+			b.errorf(sprintf("%s.parameters[%s]", path, k), "%q is accepted by CloudNativePG from %s on, but the target is %s (--cnpg-version); remove it or target a newer release", k, strings.Join(rel, ", "), b.cnpg)
 		default:
 			b.errorf(sprintf("%s.parameters[%s]", path, k), "%q is not a PgBouncer parameter CloudNativePG lets you set (it sets the others itself); see the allowlist in docs/backup-pooler-metrics.md%s", k, didYouMean(k, pgbouncerParams))
 		}
