@@ -4,6 +4,8 @@ go 1.26.4
 
 require (
 	github.com/cloudnative-pg/api v1.30.0
+	github.com/cloudnative-pg/barman-cloud v0.5.1
+	github.com/cloudnative-pg/machinery v0.5.0
 	github.com/google/go-cmp v0.7.0
 	github.com/rogpeppe/go-internal v1.14.1
 	github.com/spf13/cobra v1.10.2
@@ -16,8 +18,6 @@ require (
 )
 
 require (
-	github.com/cloudnative-pg/barman-cloud v0.5.1 // indirect
-	github.com/cloudnative-pg/machinery v0.5.0 // indirect
 	github.com/fxamacker/cbor/v2 v2.9.2 // indirect
 	github.com/go-logr/logr v1.4.3 // indirect
 	github.com/inconshreveable/mousetrap v1.1.0 // indirect
