@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	yamlv2 "go.yaml.in/yaml/v2"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -72,6 +73,7 @@ func canonical(o Object) (map[string]any, error) {
 	}
 	dropDefaultSyncConstraint(u)
 	dropNulls(u)
+	protectFromSubstitution(u)
 	return u, nil
 }
 
@@ -120,4 +122,48 @@ func dropDefaultSyncConstraint(u map[string]any) {
 	if ok && len(c) == 1 && c["enabled"] == false {
 		delete(pg, "syncReplicaElectionConstraint")
 	}
+}
+
+// fluxSubstitute is Flux's per-object switch for postBuild substitution.
+const fluxSubstitute = "kustomize.toolkit.fluxcd.io/substitute"
+
+// protectFromSubstitution marks objects that contain "${": Flux's postBuild
+// substitution replaces every ${var} it finds, and undefined ones with "",
+// which would silently break the Jobs' shell scripts and settings such as
+// vectorize.embedding_service_url (gitops.md §3.2). The annotation means
+// nothing to other tools.
+func protectFromSubstitution(u map[string]any) {
+	if !containsSubstitution(u) {
+		return
+	}
+	md, _ := u["metadata"].(map[string]any)
+	if md == nil {
+		return
+	}
+	ann, _ := md["annotations"].(map[string]any)
+	if ann == nil {
+		ann = map[string]any{}
+		md["annotations"] = ann
+	}
+	ann[fluxSubstitute] = "disabled"
+}
+
+func containsSubstitution(v any) bool {
+	switch x := v.(type) {
+	case string:
+		return strings.Contains(x, "${")
+	case map[string]any:
+		for _, e := range x {
+			if containsSubstitution(e) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if containsSubstitution(e) {
+				return true
+			}
+		}
+	}
+	return false
 }
