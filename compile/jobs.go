@@ -430,13 +430,7 @@ func contentHash(data map[string]string, spec batchv1.JobSpec) string {
 // changing the CoreDB's own labels does not change the pod template (which
 // would rename and rerun the Job).
 func (b *build) podLabels(component string) map[string]string {
-	return map[string]string{
-		labelName:      "coredb",
-		labelInstance:  b.db.Metadata.Name,
-		labelPartOf:    b.db.Metadata.Name,
-		labelManagedBy: "coredb",
-		labelComponent: component,
-	}
+	return b.recommendedLabels(component)
 }
 
 // restricted is a container security context that meets the Pod Security

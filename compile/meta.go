@@ -26,12 +26,20 @@ func (b *build) objectMeta(name, component string) metav1.ObjectMeta {
 	if labels == nil {
 		labels = map[string]string{}
 	}
-	labels[labelName] = "coredb"
-	labels[labelInstance] = b.db.Metadata.Name
-	labels[labelPartOf] = b.db.Metadata.Name
-	labels[labelManagedBy] = "coredb"
-	labels[labelComponent] = component
+	maps.Copy(labels, b.recommendedLabels(component))
 	return metav1.ObjectMeta{Name: name, Namespace: b.namespace, Labels: labels}
+}
+
+// recommendedLabels are the app.kubernetes.io labels coredb puts on every
+// object it generates for this CoreDB.
+func (b *build) recommendedLabels(component string) map[string]string {
+	return map[string]string{
+		labelName:      "coredb",
+		labelInstance:  b.db.Metadata.Name,
+		labelPartOf:    b.db.Metadata.Name,
+		labelManagedBy: "coredb",
+		labelComponent: component,
+	}
 }
 
 // Argo CD sync waves. Argo sorts custom resources such as the CNPG Cluster

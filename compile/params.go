@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"github.com/coredb-dev/coredb/extensions"
 	corev1 "k8s.io/api/core/v1"
-	"maps"
 	"slices"
 	"strings"
 )
@@ -221,10 +220,15 @@ var managedDefaults = map[string][2]string{
 // markManagedLibraries adds a namespace parameter for every CNPG-managed
 // library the merged settings preload but set no parameter for.
 func (b *build) markManagedLibraries(m merged) {
+	// The namespaces (the part before the dot) of every parameter set.
+	namespaces := map[string]bool{}
+	for p := range m.params {
+		if ns, _, ok := strings.Cut(p, "."); ok {
+			namespaces[ns] = true
+		}
+	}
 	for _, lib := range m.preload["shared_preload_libraries"] {
-		ns := lib + "."
-		used := slices.ContainsFunc(slices.Collect(maps.Keys(m.params)), func(p string) bool { return strings.HasPrefix(p, ns) })
-		if used {
+		if namespaces[lib] {
 			continue
 		}
 		if lib == "pg_failover_slots" {
