@@ -26,19 +26,23 @@ var catalogYAML []byte
 
 // Entry describes one extension, or one library for LOAD-only entries.
 type Entry struct {
-	Name        string   `yaml:"name"`        // canonical key = SQL extension name, or library name for LOAD-only entries
-	Trunk       []string `yaml:"trunk"`       // Trunk project names that provide it (first = preferred)
-	SQL         []string `yaml:"sql"`         // SQL extension names created by CREATE EXTENSION (empty for LOAD-only)
-	Preload     string   `yaml:"preload"`     // shared_preload_libraries entry, "" if none
-	LoadOnly    bool     `yaml:"loadOnly"`    // no CREATE EXTENSION (auto_explain, pg_failover_slots ...)
-	Schema      string   `yaml:"schema"`      // fixed schema of a non-relocatable extension, "" if none
-	Relocatable bool     `yaml:"relocatable"` // control file's relocatable
-	Requires    []string `yaml:"requires"`    // SQL extensions it requires (CASCADE creates them)
-	CNPGManaged string   `yaml:"cnpgManaged"` // parameter namespace CNPG uses to manage it, else ""
-	PostCreate  string   `yaml:"postCreate"`  // SQL Tembo runs after CREATE; safe to re-run
-	Contrib     bool     `yaml:"contrib"`     // ships with PostgreSQL itself: present in every Postgres image
-	Images      []string `yaml:"images"`      // image families known to ship it besides contrib
-	Description string   `yaml:"description"`
+	Name    string   `yaml:"name"`    // canonical key = SQL extension name, or library name for LOAD-only entries
+	Trunk   []string `yaml:"trunk"`   // Trunk project names that provide it (first = preferred)
+	SQL     []string `yaml:"sql"`     // SQL extension names created by CREATE EXTENSION (empty for LOAD-only)
+	Preload string   `yaml:"preload"` // shared_preload_libraries entry, "" if none
+	// PreloadOptional marks Preload as an optional add-on (a background
+	// worker): coredb never adds it to shared_preload_libraries by itself.
+	PreloadOptional bool     `yaml:"preloadOptional"`
+	Settings        []string `yaml:"settings"`    // parameter namespaces it owns besides Name and Preload
+	LoadOnly        bool     `yaml:"loadOnly"`    // no CREATE EXTENSION (auto_explain, pg_failover_slots ...)
+	Schema          string   `yaml:"schema"`      // fixed schema of a non-relocatable extension, "" if none
+	Relocatable     bool     `yaml:"relocatable"` // control file's relocatable
+	Requires        []string `yaml:"requires"`    // SQL extensions it requires (CASCADE creates them)
+	CNPGManaged     string   `yaml:"cnpgManaged"` // parameter namespace CNPG uses to manage it, else ""
+	PostCreate      string   `yaml:"postCreate"`  // SQL Tembo runs after CREATE; safe to re-run
+	Core            bool     `yaml:"core"`        // built into every server (plpgsql)
+	Contrib         bool     `yaml:"contrib"`     // one of PostgreSQL's contrib modules (images.yaml says which images have contrib)
+	Description     string   `yaml:"description"`
 }
 
 // cnpgNamespaces are the parameter namespaces of CloudNativePG's managed
@@ -90,7 +94,7 @@ func clone(e Entry) Entry {
 	e.Trunk = slices.Clone(e.Trunk)
 	e.SQL = slices.Clone(e.SQL)
 	e.Requires = slices.Clone(e.Requires)
-	e.Images = slices.Clone(e.Images)
+	e.Settings = slices.Clone(e.Settings)
 	return e
 }
 
@@ -179,8 +183,13 @@ func parse(src []byte) (*catalog, error) {
 		if e.PostCreate != "" && !strings.HasSuffix(strings.TrimSpace(e.PostCreate), ";") {
 			bad(e, "postCreate must end with a semicolon")
 		}
-		if e.Contrib && len(e.Images) > 0 {
-			bad(e, "images lists families besides contrib; a contrib entry needs none")
+		if e.PreloadOptional && e.Preload == "" {
+			bad(e, "preloadOptional without preload")
+		}
+		for _, ns := range e.Settings {
+			if !plainName(ns) || strings.Contains(ns, ".") {
+				bad(e, "settings namespace %q must be a name without dots", ns)
+			}
 		}
 		for _, a := range aliases(e) {
 			if j, dup := c.byAlias[a]; dup {
@@ -212,4 +221,17 @@ func plainName(s string) bool {
 		}
 	}
 	return true
+}
+
+// Namespaces are the parameter namespaces an entry owns: its name, its
+// library and its Settings (pg_cron: pg_cron, cron). A parameter named
+// NS.anything belongs to the entry.
+func (e Entry) Namespaces() []string {
+	out := []string{e.Name}
+	for _, ns := range append([]string{e.Preload}, e.Settings...) {
+		if ns != "" && !slices.Contains(out, ns) {
+			out = append(out, ns)
+		}
+	}
+	return out
 }

@@ -126,14 +126,16 @@ func TestLookup_facts(t *testing.T) {
 		want extensions.Entry
 	}{
 		{"pg_cron", extensions.Entry{Name: "pg_cron", Trunk: []string{"pg_cron"}, SQL: []string{"pg_cron"}, Preload: "pg_cron",
-			PostCreate: "UPDATE cron.job SET nodename = '';"}},
+			Settings: []string{"cron"}, PostCreate: "UPDATE cron.job SET nodename = '';"}},
+		{"pg_partman", extensions.Entry{Name: "pg_partman", Trunk: []string{"pg_partman"}, SQL: []string{"pg_partman"},
+			Preload: "pg_partman_bgw", PreloadOptional: true}},
 		{"auto_explain", extensions.Entry{Name: "auto_explain", Trunk: []string{"auto_explain"}, Preload: "auto_explain",
 			LoadOnly: true, CNPGManaged: "auto_explain", Contrib: true}},
 		{"pg_stat_statements", extensions.Entry{Name: "pg_stat_statements", Trunk: []string{"pg_stat_statements"},
 			SQL: []string{"pg_stat_statements"}, Preload: "pg_stat_statements", Relocatable: true,
 			CNPGManaged: "pg_stat_statements", Contrib: true}},
 		{"pgmq", extensions.Entry{Name: "pgmq", Trunk: []string{"pgmq"}, SQL: []string{"pgmq"}, Schema: "pgmq"}},
-		{"postgis", extensions.Entry{Name: "postgis", Trunk: []string{"postgis"}, SQL: []string{"postgis"}, Images: []string{"geo-cnpg"}}},
+		{"postgis", extensions.Entry{Name: "postgis", Trunk: []string{"postgis"}, SQL: []string{"postgis"}, Settings: []string{"postgis"}}},
 	}
 	for _, tt := range tests {
 		got, ok := extensions.Lookup(tt.name)
@@ -291,4 +293,21 @@ func readControl(path string) (map[string]string, error) {
 		out[key] = val
 	}
 	return out, sc.Err()
+}
+
+func TestNamespaces(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		want []string
+	}{
+		{"pg_cron", []string{"pg_cron", "cron"}},
+		{"pg_partman", []string{"pg_partman", "pg_partman_bgw"}},
+		{"vector", []string{"vector"}},
+		{"pg_later", []string{"pg_later", "pglater"}},
+	} {
+		e, _ := extensions.Lookup(tt.name)
+		if diff := cmp.Diff(tt.want, e.Namespaces()); diff != "" {
+			t.Errorf("%s: Namespaces (-want +got):\n%s", tt.name, diff)
+		}
+	}
 }
