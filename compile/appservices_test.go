@@ -78,7 +78,7 @@ func hasEntry(l compile.ErrorList, path, re string) bool {
 // withApps is a CoreDB named name whose spec is the given YAML (indented by
 // two spaces under spec:).
 func withApps(name, spec string) string {
-	return "apiVersion: coredb.io/v1alpha1\nkind: CoreDB\nmetadata:\n  name: " + name + "\nspec:\n  image: quay.io/tembo/standard-cnpg:16-bffd097\n" + spec
+	return "apiVersion: coredb.io/v1alpha1\nkind: CoreDB\nmetadata:\n  name: " + name + "\nspec:\n  image: ghcr.io/cloudnative-pg/postgresql:16-standard-trixie\n" + spec
 }
 
 func TestAppServiceNames(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	cnpgv1 "github.com/cloudnative-pg/api/pkg/api/v1"
+	"github.com/coredb-dev/coredb/compile/sources"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -13,9 +14,6 @@ import (
 
 // Defaults that differ from Tembo's, and why.
 var (
-	// defaultImage is Tembo's default (tembo-operator.md §1): a spec without
-	// image and stack gets the image Tembo would have run.
-	defaultImage = "quay.io/tembo/standard-cnpg:15-bffd097"
 	// defaultStorage is Tembo's default volume size.
 	defaultStorage = resource.MustParse("8Gi")
 )
@@ -77,12 +75,8 @@ func (b *build) instances() int {
 	return 1
 }
 
-func (b *build) image() string {
-	if b.db.Spec.Image != "" {
-		return b.db.Spec.Image
-	}
-	return defaultImage
-}
+// image is the operand image resolveImage chose.
+func (b *build) image() string { return b.imageRef }
 
 func (b *build) stopped() bool { return b.db.Spec.Stop != nil && *b.db.Spec.Stop }
 
@@ -167,7 +161,51 @@ func (b *build) cluster(m merged, res corev1.ResourceRequirements) *cnpgv1.Clust
 		spec.PostgresConfiguration.Parameters = params
 	}
 	spec.PostgresConfiguration.AdditionalLibraries = m.preload["shared_preload_libraries"]
+	spec.PostgresConfiguration.Extensions = b.imageVolumes()
+	if b.target == sources.Tembo && b.img.Tembo() {
+		// Tembo's images keep Postgres' files under the data volume's
+		// mount point; tembo-pod-init copies them into the volume from an
+		// init container it injects into every pod that carries this
+		// annotation, Jobs included. CloudNativePG copies inheritedMetadata
+		// to the pods and Jobs it creates (running-on-stock-cnpg.md Q1, Q3).
+		// Other images must not get it: the webhook's copy script fails
+		// on an image without those files.
+		spec.InheritedMetadata = &cnpgv1.EmbeddedObjectMetadata{Annotations: map[string]string{temboInjectAnnotation: "true"}}
+	}
 	return c
+}
+
+// temboInjectAnnotation makes tembo-pod-init mutate a pod; only its
+// presence counts (tembo-pod-init/src/mutate.rs).
+const temboInjectAnnotation = "tembo-pod-init.tembo.io/inject"
+
+// imageVolumes are the image-volume extensions every item's source needs,
+// by name (cloudnativepg.md §1.3). env is left out before CloudNativePG
+// 1.29, which ignores or rejects it; a warning says what that costs.
+func (b *build) imageVolumes() []cnpgv1.ExtensionConfiguration {
+	var out []cnpgv1.ExtensionConfiguration
+	for _, v := range b.res.volumes {
+		x := cnpgv1.ExtensionConfiguration{
+			Name:                 v.Name,
+			ImageVolumeSource:    corev1.ImageVolumeSource{Reference: v.Image},
+			ExtensionControlPath: v.ExtensionControlPath,
+			DynamicLibraryPath:   v.DynamicLibraryPath,
+			LdLibraryPath:        v.LDLibraryPath,
+		}
+		if len(v.Env) > 0 {
+			if b.cnpg.Less(Version{1, 29, 0}) {
+				b.errs = append(b.errs, b.res.volumeFrom[v.Name].errorf(true,
+					"extension image %s needs %s in the Postgres environment, which CloudNativePG sets only from 1.29 (--cnpg-version); without them some of its functions fail (PostGIS: raster and projection support)",
+					v.Name, strings.Join(slices.Sorted(maps.Keys(v.Env)), " and ")))
+			} else {
+				for _, k := range slices.Sorted(maps.Keys(v.Env)) {
+					x.Env = append(x.Env, cnpgv1.ExtensionEnvVar{Name: k, Value: v.Env[k]})
+				}
+			}
+		}
+		out = append(out, x)
+	}
+	return out
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/coredb-dev/coredb/compile/sources"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 )
@@ -25,6 +26,20 @@ type Options struct {
 	CNPGVersion string
 	// Strict turns every warning into an error.
 	Strict bool
+
+	// Target is the kind of cluster the output runs on: "cnpg" (stock
+	// CloudNativePG, the default) or "tembo" (CloudNativePG with Tembo's
+	// tembo-pod-init webhook, where Tembo's images and Trunk work).
+	Target string
+	// DropUnavailable leaves out every extension, Trunk install and
+	// preload library without a source, with what is tied to it, instead
+	// of failing.
+	DropUnavailable bool
+	// AllowTrunkPreloads lets a preload library that only a Trunk install
+	// provides be rendered (target tembo): apply without it first.
+	AllowTrunkPreloads bool
+	// ImageSets declare images and what they ship, for every CoreDB.
+	ImageSets []*ImageSet
 
 	// TrunkJobImage runs the Trunk install Job; it needs a shell and
 	// kubectl. Empty means DefaultTrunkJobImage.
@@ -66,13 +81,15 @@ func Compile(dbs []*CoreDB, opts Options) ([]Object, ErrorList, error) {
 	if err != nil {
 		return nil, nil, ErrorList{{Msg: err.Error()}}
 	}
-	var (
-		objs []Object
-		errs ErrorList
-	)
+	target, ok := sources.ParseTarget(opts.Target)
+	if !ok {
+		return nil, nil, ErrorList{{Msg: sprintf("unknown target %q: want cnpg or tembo", opts.Target)}}
+	}
+	decl, errs := checkImageSets(opts.ImageSets, cnpg)
+	var objs []Object
 	for _, db := range dbs {
 		b := newBuild(db, opts)
-		b.cnpg = cnpg
+		b.cnpg, b.target, b.decl = cnpg, target, decl
 		b.run()
 		objs = append(objs, b.objs...)
 		errs = append(errs, b.errs...)
@@ -95,7 +112,16 @@ type build struct {
 	stack     *StackDef // the expanded stack, nil without one
 	opts      Options
 	cnpg      Version // the parsed Options.CNPGVersion
+	target    sources.Target
+	decl      declarations // the render's ImageSets
 	namespace string
+
+	imageRef string        // the operand image (resolveImage)
+	img      sources.Image // what is known about it
+	res      *resolution   // where every item comes from (resolveSources)
+	// preloaded is what Postgres will preload: shared_preload_libraries
+	// and the libraries CloudNativePG adds for their parameters.
+	preloaded []string
 	errs      ErrorList
 	objs      []Object
 }
@@ -132,8 +158,12 @@ func (b *build) run() {
 	b.checkMetadata()
 	b.expandStack()
 	b.checkSpec()
+	b.resolveImage()
 	res := b.resources()
 	settings := b.settings(res)
+	b.resolveSources(&settings)
+	b.markManagedLibraries(settings)
+	b.preloaded = effectivePreload(settings)
 	b.checkSettings(settings, res)
 	c := b.cluster(settings, res)
 	b.add(c)

@@ -23,11 +23,11 @@ func TestEncodeMatchesSigsYAML(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		dbs, _, err := Load(f, src)
+		d, _, err := LoadDocuments(f, src)
 		if err != nil {
 			t.Fatal(err)
 		}
-		objs, _, err := Compile(dbs, Options{})
+		objs, _, err := Compile(d.CoreDBs, Options{DropUnavailable: true, ImageSets: d.ImageSets}) // as examples/flags.txt
 		if err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}

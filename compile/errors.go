@@ -48,18 +48,26 @@ type ErrorList []*FieldError
 // maxShown caps the printed list, as the Go compiler does.
 const maxShown = 10
 
+// Warnings are always shown; errors stop after maxShown.
 func (l ErrorList) Error() string {
 	l = l.Sorted()
 	var b strings.Builder
-	for i, e := range l {
-		if i == maxShown {
-			fmt.Fprintf(&b, "\ncoredb: too many errors (%d more)", len(l)-maxShown)
-			break
+	shown, hidden := 0, 0
+	for _, e := range l {
+		if !e.Warning {
+			if shown == maxShown {
+				hidden++
+				continue
+			}
+			shown++
 		}
-		if i > 0 {
+		if b.Len() > 0 {
 			b.WriteByte('\n')
 		}
 		b.WriteString(e.Error())
+	}
+	if hidden > 0 {
+		fmt.Fprintf(&b, "\ncoredb: too many errors (%d more)", hidden)
 	}
 	return b.String()
 }

@@ -4,10 +4,10 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/coredb-dev/coredb/compile"
+	"github.com/coredb-dev/coredb/internal/exampleflags"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -23,11 +23,12 @@ func render(t testing.TB, file string, opts compile.Options) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dbs, _, err := compile.Load(file, src)
+	docs, _, err := compile.LoadDocuments(file, src)
 	if err != nil {
 		t.Fatalf("load: %v", err)
 	}
-	objs, _, err := compile.Compile(dbs, opts)
+	opts.ImageSets = append(opts.ImageSets, docs.ImageSets...)
+	objs, _, err := compile.Compile(docs.CoreDBs, opts)
 	if err != nil {
 		t.Fatalf("compile: %v", err)
 	}
@@ -38,48 +39,19 @@ func render(t testing.TB, file string, opts compile.Options) []byte {
 	return out
 }
 
-// exampleOptions are the options of examples that exercise a command-line
-// flag, by file name (the example's header comment shows the command line).
-// Other examples render with the zero Options, as `coredb render FILE` does.
-var exampleOptions = map[string]compile.Options{
-	"network-ingress.yaml": {IngressClass: "nginx", IngressHost: "{name}.db.example.com"},
-}
-
-// TestGolden renders every example and compares it byte for byte with its
-// reviewed output in golden/.
-func TestGolden(t *testing.T) {
-	examples, err := filepath.Glob("../examples/*.yaml")
-	if err != nil || len(examples) == 0 {
-		t.Fatalf("no examples found: %v", err)
+// exampleOptions are the options examples/flags.txt gives an example on a
+// target (the golden tests in cmd/coredb render the same with the real CLI).
+func exampleOptions(t testing.TB, file, target string) compile.Options {
+	t.Helper()
+	table, err := exampleflags.Read("../examples/flags.txt")
+	if err != nil {
+		t.Fatal(err)
 	}
-	want := map[string]bool{}
-	for _, ex := range examples {
-		base := filepath.Base(ex)
-		want[base] = true
-		t.Run(strings.TrimSuffix(base, ".yaml"), func(t *testing.T) {
-			got := render(t, ex, exampleOptions[base])
-			golden := filepath.Join("../golden", base)
-			if update() {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			exp, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run COREDB_UPDATE=1 go test ./compile to create it, then review it)", err)
-			}
-			if diff := cmp.Diff(string(exp), string(got)); diff != "" {
-				t.Errorf("%s differs from the rendered output (-want +got):\n%s", golden, diff)
-			}
-		})
+	opts, err := exampleflags.Options(target, table.Flags("examples/"+filepath.Base(file), target))
+	if err != nil {
+		t.Fatal(err)
 	}
-	goldens, _ := filepath.Glob("../golden/*.yaml")
-	for _, g := range goldens {
-		if !want[filepath.Base(g)] {
-			t.Errorf("%s has no example in examples/; remove it or add the example", g)
-		}
-	}
+	return opts
 }
 
 // TestDeterministic renders each example several times, and all examples as
@@ -87,25 +59,30 @@ func TestGolden(t *testing.T) {
 func TestDeterministic(t *testing.T) {
 	examples, _ := filepath.Glob("../examples/*.yaml")
 	for _, ex := range examples {
-		opts := exampleOptions[filepath.Base(ex)]
-		first := render(t, ex, opts)
-		for range 5 {
-			if got := render(t, ex, opts); string(got) != string(first) {
-				t.Fatalf("%s: output changed between runs", ex)
+		for _, target := range exampleflags.Targets {
+			opts := exampleOptions(t, ex, target)
+			first := render(t, ex, opts)
+			for range 3 {
+				if got := render(t, ex, opts); string(got) != string(first) {
+					t.Fatalf("%s: output on target %s changed between runs", ex, target)
+				}
 			}
 		}
 	}
 	load := func(files []string) []byte {
 		var dbs []*compile.CoreDB
+		// Every file renders with these (examples/flags.txt).
+		opts := compile.Options{DropUnavailable: true}
 		for _, f := range files {
 			src, _ := os.ReadFile(f)
-			d, _, err := compile.Load(f, src)
+			d, _, err := compile.LoadDocuments(f, src)
 			if err != nil {
 				t.Fatal(err)
 			}
-			dbs = append(dbs, d...)
+			dbs = append(dbs, d.CoreDBs...)
+			opts.ImageSets = append(opts.ImageSets, d.ImageSets...)
 		}
-		objs, _, err := compile.Compile(dbs, compile.Options{})
+		objs, _, err := compile.Compile(dbs, opts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -132,11 +109,11 @@ func uniqueNames(t *testing.T, files []string) []string {
 	names := map[string][]string{}
 	for _, f := range files {
 		src, _ := os.ReadFile(f)
-		dbs, _, err := compile.Load(f, src)
+		d, _, err := compile.LoadDocuments(f, src)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, db := range dbs {
+		for _, db := range d.CoreDBs {
 			count[db.Metadata.Name]++
 			names[f] = append(names[f], db.Metadata.Name)
 		}

@@ -111,7 +111,7 @@ type extDatabase struct {
 // stack's lists into the spec.
 func (b *build) extensionObjects(c *cnpgv1.Cluster) {
 	pkgs := b.trunkPackages()
-	dbs, required := b.extensionPlan(c, pkgs)
+	dbs, required := b.extensionPlan(c)
 	if len(dbs) > 0 {
 		// The SQL Job logs in with <name>-superuser, which CNPG only
 		// creates with superuser access on (cloudnativepg.md §1.7). It stays
@@ -168,7 +168,7 @@ func (b *build) trunkPackages() []trunkPackage {
 			b.errorf(p+".version", "%v", err)
 			ok = false
 		}
-		if ok {
+		if ok && !b.res.skipTrunk[i] {
 			out = append(out, trunkPackage{t.Name, t.Version})
 		}
 	}
@@ -178,7 +178,7 @@ func (b *build) trunkPackages() []trunkPackage {
 	byEntry := map[string]int{}
 	for i, t := range b.db.Spec.TrunkInstalls {
 		e, ok := extensions.Lookup(t.Name)
-		if !ok || t.Name == "" {
+		if !ok || t.Name == "" || b.res.skipTrunk[i] {
 			continue
 		}
 		if j, dup := byEntry[e.Name]; dup && b.db.Spec.TrunkInstalls[j].Name != t.Name {
@@ -225,17 +225,7 @@ func managedParamSet(c *cnpgv1.Cluster, ns string) []string {
 // extensionPlan validates spec.extensions and returns, per database (sorted
 // by name), the actions of the SQL Job, and the extensions some database
 // enables (sorted).
-func (b *build) extensionPlan(c *cnpgv1.Cluster, pkgs []trunkPackage) ([]extDatabase, []string) {
-	// What the Trunk installs provide: the projects and the catalog
-	// entries they resolve to.
-	provided := map[string]bool{}
-	for _, p := range pkgs {
-		provided[p.name] = true
-		if e, ok := extensions.Lookup(p.name); ok {
-			provided[e.Name] = true
-		}
-	}
-	family := imageFamily(c.Spec.ImageName) // params.go
+func (b *build) extensionPlan(c *cnpgv1.Cluster) ([]extDatabase, []string) {
 	cronDB := "postgres"
 	if v, ok := c.Spec.PostgresConfiguration.Parameters["cron.database_name"]; ok && v != "" {
 		cronDB = v
@@ -262,7 +252,6 @@ func (b *build) extensionPlan(c *cnpgv1.Cluster, pkgs []trunkPackage) ([]extData
 
 		entry, known := extensions.Lookup(ext.Name)
 		locs := b.extensionLocations(p, ext)
-		anyEnabled := slices.ContainsFunc(locs, func(l location) bool { return l.enabled })
 		switch {
 		case !known:
 			b.warnf(p+".name", "extension %q is not in coredb's catalog, so coredb cannot check which Trunk project provides it or whether it needs preloading; check it is the SQL name (`coredb extensions` lists the known ones)", ext.Name)
@@ -272,22 +261,14 @@ func (b *build) extensionPlan(c *cnpgv1.Cluster, pkgs []trunkPackage) ([]extData
 		case !slices.Contains(entry.SQL, ext.Name):
 			b.warnf(p+".name", "%q is not a SQL extension name; Trunk project %s provides extension %q: write name: %s", ext.Name, ext.Name, entry.Name, entry.Name)
 		}
-		if known && anyEnabled && !entry.Contrib && !slices.Contains(entry.Images, family) && !provided[ext.Name] && !provided[entry.Name] &&
-			!slices.ContainsFunc(entry.Trunk, func(t string) bool { return provided[t] }) {
-			if len(entry.Trunk) > 0 {
-				b.warnf(p+".name", "extension %q is not known to be in image %s and no trunk_installs entry provides it: add a trunk_installs entry for project %s (with its version), or use an image that ships it", ext.Name, family, entry.Trunk[0])
-			} else {
-				b.warnf(p+".name", "extension %q is not known to be in image %s and no Trunk project provides it: use an image that ships it", ext.Name, family)
-			}
-		}
 
 		var paramsSet []string
 		if known && entry.CNPGManaged != "" {
 			paramsSet = managedParamSet(c, entry.CNPGManaged)
 		}
 		for _, l := range locs {
-			if !l.valid {
-				continue
+			if !l.valid || l.enabled && b.res.skipExt[i] {
+				continue // dropped (resolve.go): nothing to create
 			}
 			a := ExtAction{Name: ext.Name, Enable: l.enabled, Version: l.version, Schema: l.schema}
 			if known {
@@ -542,9 +523,15 @@ func (b *build) trunkObjects(c *cnpgv1.Cluster, pkgs []trunkPackage) {
 	if r := b.opts.TrunkRegistry; r != "" {
 		env = append(env, envValue("TRUNK_REGISTRY", r))
 	}
-	// Scaling out adds pods that have none of the packages: the instance
-	// count is part of the pod template, so a new count reruns the Job.
-	env = append(env, envValue("COREDB_INSTANCES", sprintf("%d", c.Spec.Instances)))
+	// Scaling out adds pods that have none of the packages, and a new image
+	// or Postgres major brings pods whose volume-resident packages were
+	// built for another server: the instance count, the image and the
+	// major are part of the pod template, so any of them changing renames
+	// the Job and runs it again.
+	env = append(env,
+		envValue("COREDB_INSTANCES", sprintf("%d", c.Spec.Instances)),
+		envValue("COREDB_IMAGE", c.Spec.ImageName),
+		envValue("COREDB_PG_MAJOR", sprintf("%d", b.img.Major)))
 	ctr := corev1.Container{
 		Name:         "trunk-install",
 		Image:        image,

@@ -312,15 +312,22 @@ func wantState(t *testing.T, db *compile.CoreDB) map[string]map[string]string {
 
 func loadTour(t *testing.T) *compile.CoreDB {
 	t.Helper()
+	db, _ := loadTourDocs(t)
+	return db
+}
+
+// loadTourDocs is the tour's CoreDB and the ImageSet that declares its image.
+func loadTourDocs(t *testing.T) (*compile.CoreDB, []*compile.ImageSet) {
+	t.Helper()
 	src, err := os.ReadFile("../examples/extensions-tour.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	dbs, _, err := compile.Load("extensions-tour.yaml", src)
-	if err != nil || len(dbs) != 1 {
+	docs, _, err := compile.LoadDocuments("extensions-tour.yaml", src)
+	if err != nil || len(docs.CoreDBs) != 1 {
 		t.Fatalf("load: %v", err)
 	}
-	return dbs[0]
+	return docs.CoreDBs[0], docs.ImageSets
 }
 
 // setEnabled flips one location of the spec.
@@ -340,9 +347,14 @@ func setEnabled(t *testing.T, db *compile.CoreDB, ext, database string, on bool)
 	t.Fatalf("no location %s/%s", ext, database)
 }
 
-func renderDB(t *testing.T, db *compile.CoreDB) []byte {
+// renderDB renders the tour's CoreDB db; claims are extensions the tour's
+// declared image says it ships on top of what it really does (a wrong
+// declaration, which only the Job can find out).
+func renderDB(t *testing.T, db *compile.CoreDB, claims ...string) []byte {
 	t.Helper()
-	out, _, err := jobsCompileDBs(t, []*compile.CoreDB{db}, compile.Options{})
+	_, sets := loadTourDocs(t)
+	sets[0].Spec.Images[0].Extensions = append(sets[0].Spec.Images[0].Extensions, claims...)
+	out, _, err := jobsCompileDBs(t, []*compile.CoreDB{db}, compile.Options{Target: "cnpg", ImageSets: sets})
 	if err != nil {
 		t.Fatalf("compile: %v", err)
 	}
@@ -469,9 +481,10 @@ func TestPGExtensionJob(t *testing.T) {
 			Name:      "coredb_no_such_ext",
 			Locations: []compile.ExtensionLocation{{Database: `Sales-EU "West"=1`, Enabled: &on}},
 		})
-		// Trunk installs exist, so the Job would wait 15 minutes for the
-		// extension to appear; a few seconds show the same behaviour.
-		r := e.runSQLJob(t, renderDB(t, db), "COREDB_EXTENSION_WAIT=3")
+		// The declared image claims to ship it, wrongly. (With Trunk
+		// installs the Job would wait 15 minutes for the extension to
+		// appear; a few seconds show the same behaviour.)
+		r := e.runSQLJob(t, renderDB(t, db, "coredb_no_such_ext"), "COREDB_EXTENSION_WAIT=3")
 		if r.code == 0 {
 			t.Fatalf("the Job succeeded without the extension:\n%s", r.output)
 		}

@@ -32,8 +32,14 @@ func jobsCompileSrc(t testing.TB, src string, opts compile.Options) ([]byte, com
 	return jobsCompileDBs(t, dbs, opts)
 }
 
+// jobsCompileDBs compiles on target tembo unless opts say otherwise: the
+// Trunk install Job these tests look at exists only there, and the preload
+// libraries Trunk installs are allowed, as --allow-trunk-preloads does.
 func jobsCompileDBs(t testing.TB, dbs []*compile.CoreDB, opts compile.Options) ([]byte, compile.ErrorList, error) {
 	t.Helper()
+	if opts.Target == "" {
+		opts.Target, opts.AllowTrunkPreloads = "tembo", true
+	}
 	objs, warns, err := compile.Compile(dbs, opts)
 	if err != nil {
 		return nil, warns, err
@@ -137,14 +143,16 @@ const (
 	jobsSQL   = "extension-sql"
 )
 
-// jobsBase is a CoreDB with Trunk installs and extensions in three databases.
+// jobsBase is a CoreDB with Trunk installs and extensions in three
+// databases. Tembo's ml-cnpg image ships hstore (its plpython3u transforms
+// need it); Tembo's images have no other contrib module.
 const jobsBase = `apiVersion: coredb.io/v1alpha1
 kind: CoreDB
 metadata:
   name: shop
   namespace: prod
 spec:
-  image: quay.io/tembo/standard-cnpg:15-bffd097
+  image: quay.io/tembo/ml-cnpg:15-bffd097
   trunk_installs:
     - {name: pgvector, version: 0.8.0}
     - {name: pg_cron, version: 1.6.4}
@@ -250,7 +258,7 @@ func TestJobsShape(t *testing.T) {
 	if pod.AutomountServiceAccountToken == nil || *pod.AutomountServiceAccountToken {
 		t.Errorf("the SQL Job needs no API access: automountServiceAccountToken should be false")
 	}
-	if img := pod.Containers[0].Image; img != "quay.io/tembo/standard-cnpg:15-bffd097" {
+	if img := pod.Containers[0].Image; img != "quay.io/tembo/ml-cnpg:15-bffd097" {
 		t.Errorf("SQL Job image %s, want the Cluster's image", img)
 	}
 	env := map[string]corev1.EnvVar{}
@@ -361,7 +369,9 @@ func TestJobsContentHashedNames(t *testing.T) {
 		{"scale out", strings.Replace(jobsBase, "spec:\n", "spec:\n  replicas: 3\n", 1), compile.Options{}, true, false},
 		{"schema", strings.Replace(jobsBase, "schema: vectors", "schema: vec2", 1), compile.Options{}, false, true},
 		{"drop cascade", jobsBase, compile.Options{DropCascade: true}, false, true},
-		{"image", strings.Replace(jobsBase, "15-bffd097", "15-aaaaaaa", 1), compile.Options{}, false, true},
+		// The Trunk Job reinstalls on a new image: its packages live on the
+		// volume and were built for the old one.
+		{"image", strings.Replace(jobsBase, "15-bffd097", "15-aaaaaaa", 1), compile.Options{}, true, true},
 		{"labels only", strings.Replace(jobsBase, "  namespace: prod\n", "  namespace: prod\n  labels: {team: a}\n", 1), compile.Options{}, false, false},
 	}
 	for _, c := range cases {
@@ -490,63 +500,68 @@ func TestJobsCronDatabase(t *testing.T) {
 }
 
 func TestJobsWarnings(t *testing.T) {
-	// No image: Tembo's default, quay.io/tembo/standard-cnpg:15-bffd097.
+	// No image: the default, CloudNativePG's standard image on target cnpg
+	// (the tests of where extensions come from are in resolve_test.go).
 	const head = "apiVersion: coredb.io/v1alpha1\nkind: CoreDB\nmetadata: {name: db}\nspec:\n"
 	cases := []struct {
 		name, spec string
+		target     string // default cnpg
 		want       []string
 		notWant    []string
 		sql        func(t *testing.T, sql string)
 	}{
-		{"not provided", "  extensions:\n    - {name: vector, locations: [{enabled: true}]}\n",
-			[]string{`spec.extensions[0].name: warning: extension "vector" is not known to be in image standard-cnpg and no trunk_installs entry provides it: add a trunk_installs entry for project pgvector`}, nil, nil},
-		{"provided by trunk", "  trunk_installs: [{name: pgvector, version: 0.8.0}]\n  extensions:\n    - {name: vector, locations: [{enabled: true}]}\n",
-			nil, []string{"not known to be in image"}, nil},
-		{"contrib", "  extensions:\n    - {name: hstore, locations: [{enabled: true}]}\n", nil, []string{"warning"}, nil},
-		{"in the image", "  stack: {name: Geospatial}\n  extensions:\n    - {name: postgis, locations: [{enabled: true}]}\n",
-			nil, []string{"not known to be in image"}, nil},
-		{"disabled needs nothing", "  extensions:\n    - {name: vector, locations: [{enabled: false}]}\n", nil, []string{"not known to be in image"}, nil},
-		{"unknown", "  extensions:\n    - {name: my_ext, locations: [{enabled: true}]}\n",
-			[]string{`spec.extensions[0].name: warning: extension "my_ext" is not in coredb's catalog`}, nil,
+		{"in the image", "  extensions:\n    - {name: vector, locations: [{enabled: true}]}\n", "", nil, []string{"warning"}, nil},
+		{"Trunk install of what the image ships", "  trunk_installs: [{name: pgvector, version: 0.8.0}]\n  extensions:\n    - {name: vector, locations: [{enabled: true}]}\n",
+			"", []string{`spec.trunk_installs[0].name: warning: Trunk install pgvector 0.8.0 is not needed: image ghcr.io/cloudnative-pg/postgresql:15.19-202608170814-standard-trixie (cnpg-standard) ships vector; no Trunk Job is rendered for it`}, nil, nil},
+		{"contrib", "  extensions:\n    - {name: hstore, locations: [{enabled: true}]}\n", "", nil, []string{"warning"}, nil},
+		{"in the stack's image", "  stack: {name: Geospatial}\n  extensions:\n    - {name: postgis, locations: [{enabled: true}]}\n",
+			"", nil, []string{"postgis has no source"}, nil},
+		{"disabled needs nothing", "  extensions:\n    - {name: pg_cron, locations: [{enabled: false}]}\n", "", nil, []string{"warning"}, nil},
+		{"unknown, declared by a Trunk install", "  trunk_installs: [{name: my_ext, version: 1.0.0}]\n  extensions:\n    - {name: my_ext, locations: [{enabled: true}]}\n",
+			"tembo", []string{`spec.extensions[0].name: warning: extension "my_ext" is not in coredb's catalog`}, nil,
 			func(t *testing.T, sql string) {
 				if !strings.Contains(sql, `CREATE EXTENSION IF NOT EXISTS "my_ext" CASCADE;`) {
 					t.Errorf("an unknown extension is still created:\n%s", sql)
 				}
 			}},
-		{"project name", "  trunk_installs: [{name: pgvector, version: 0.8.0}]\n  extensions:\n    - {name: pgvector, locations: [{enabled: true}]}\n",
+		{"project name", "  trunk_installs: [{name: pgvector, version: 0.8.0}]\n  extensions:\n    - {name: pgvector, locations: [{enabled: true}]}\n", "tembo",
 			[]string{`"pgvector" is not a SQL extension name; Trunk project pgvector provides extension "vector"`}, nil, nil},
-		{"fixed schema", "  extensions:\n    - {name: adminpack, locations: [{enabled: true, schema: tools}]}\n",
+		{"fixed schema", "  extensions:\n    - {name: adminpack, locations: [{enabled: true, schema: tools}]}\n", "",
 			[]string{`spec.extensions[0].locations[0].schema: warning: extension "adminpack" always lives in schema "pg_catalog"`}, nil,
 			func(t *testing.T, sql string) {
 				if strings.Contains(sql, "tools") || !strings.Contains(sql, `CREATE EXTENSION IF NOT EXISTS "adminpack" CASCADE;`) {
 					t.Errorf("the ignored schema is still used:\n%s", sql)
 				}
 			}},
-		{"load only", "  extensions:\n    - {name: auto_explain, locations: [{enabled: true}]}\n",
+		{"load only", "  extensions:\n    - {name: auto_explain, locations: [{enabled: true}]}\n", "",
 			[]string{`spec.extensions[0].name: warning: "auto_explain" is a library, not an extension`}, nil, nil},
-		{"no locations", "  extensions:\n    - {name: hstore, locations: []}\n",
+		{"no locations", "  extensions:\n    - {name: hstore, locations: []}\n", "",
 			[]string{`spec.extensions[0].locations: warning: extension "hstore" has no locations`}, nil, nil},
 		{"managed drop while a parameter is set", "  runtime_config: [{name: pg_stat_statements.track, value: all}]\n  extensions:\n" +
-			"    - {name: pg_stat_statements, locations: [{enabled: false}]}\n    - {name: hstore, locations: [{enabled: true}]}\n",
+			"    - {name: pg_stat_statements, locations: [{enabled: false}]}\n    - {name: hstore, locations: [{enabled: true}]}\n", "",
 			[]string{`spec.extensions[0].locations[0].enabled: warning: CloudNativePG creates pg_stat_statements in every database while a pg_stat_statements.* parameter is set (pg_stat_statements.track), so no DROP is emitted`}, nil,
 			func(t *testing.T, sql string) {
 				if strings.Contains(sql, "pg_stat_statements") {
 					t.Errorf("the SQL fights CloudNativePG over pg_stat_statements:\n%s", sql)
 				}
 			}},
-		{"managed drop without a parameter", "  extensions:\n    - {name: pg_stat_statements, locations: [{enabled: false}]}\n",
+		{"managed drop without a parameter", "  extensions:\n    - {name: pg_stat_statements, locations: [{enabled: false}]}\n", "",
 			nil, []string{"CloudNativePG creates"},
 			func(t *testing.T, sql string) {
 				if !strings.Contains(sql, `DROP EXTENSION IF EXISTS "pg_stat_statements" RESTRICT;`) {
 					t.Errorf("with no parameter CloudNativePG drops it too; the SQL should say so:\n%s", sql)
 				}
 			}},
-		{"two projects, one extension", "  trunk_installs: [{name: pgml, version: 2.7.1}, {name: postgresml, version: 2.10.0}]\n",
+		{"two projects, one extension", "  trunk_installs: [{name: pgml, version: 2.7.1}, {name: postgresml, version: 2.10.0}]\n", "tembo",
 			[]string{`spec.trunk_installs[1].name: warning: Trunk projects "postgresml" 2.10.0 and "pgml" 2.7.1 (db.yaml:5) both install extension "pgml"`}, nil, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			out, warns, err := jobsCompileSrc(t, head+c.spec, compile.Options{})
+			target := c.target
+			if target == "" {
+				target = "cnpg"
+			}
+			out, warns, err := jobsCompileSrc(t, head+c.spec, compile.Options{Target: target, AllowTrunkPreloads: true})
 			if err != nil {
 				t.Fatalf("compile: %v", err)
 			}
@@ -589,8 +604,10 @@ func TestJobsWarnings(t *testing.T) {
 // the same scripts, and ConfigMap contents that differ only by lines that
 // are about pg_bm25.
 func TestSeedBM25Step(t *testing.T) {
-	before := jobsDecode(t, render(t, "../examples/sample-machine-learning.yaml", compile.Options{}))
-	after := jobsDecode(t, render(t, "../examples/sample-machine-learning-bm25.yaml", compile.Options{}))
+	// On target tembo, where pg_bm25 is a Trunk install (examples/flags.txt).
+	opts := compile.Options{Target: "tembo", AllowTrunkPreloads: true}
+	before := jobsDecode(t, render(t, "../examples/sample-machine-learning.yaml", opts))
+	after := jobsDecode(t, render(t, "../examples/sample-machine-learning-bm25.yaml", opts))
 	for _, comp := range []string{jobsTrunk, jobsSQL} {
 		jb, ja := before.jobs[comp], after.jobs[comp]
 		if jb.Name == "" || ja.Name == "" {

@@ -19,17 +19,37 @@ const (
 	kindCoreDB = "CoreDB"
 )
 
+// Documents are the documents of one input: CoreDBs to compile and
+// ImageSets that declare images for every CoreDB of the render.
+type Documents struct {
+	CoreDBs   []*CoreDB
+	ImageSets []*ImageSet
+}
+
 // Load decodes every YAML document in src strictly: unknown fields, duplicate
 // keys, wrong types, wrong apiVersion/kind and empty documents are errors.
 // filename is used only in messages. All problems of the file are returned
 // together as an ErrorList; warnings (ignored Tembo fields) come back in the
-// second result and never stop loading.
+// second result and never stop loading. Load takes CoreDB documents only;
+// LoadDocuments also takes ImageSets.
 func Load(filename string, src []byte) ([]*CoreDB, ErrorList, error) {
+	docs, warns, err := loadDocuments(filename, src, false)
+	return docs.CoreDBs, warns, err
+}
+
+// LoadDocuments is Load for inputs that may also hold ImageSet documents.
+// An input with only ImageSets is fine: they apply to the CoreDBs of the
+// other inputs.
+func LoadDocuments(filename string, src []byte) (Documents, ErrorList, error) {
+	return loadDocuments(filename, src, true)
+}
+
+func loadDocuments(filename string, src []byte, imageSets bool) (Documents, ErrorList, error) {
 	if len(src) > MaxInputSize {
-		return nil, nil, ErrorList{{File: filename, Msg: sprintf("input is %d bytes; the limit is %d (8 MiB)", len(src), MaxInputSize)}}
+		return Documents{}, nil, ErrorList{{File: filename, Msg: sprintf("input is %d bytes; the limit is %d (8 MiB)", len(src), MaxInputSize)}}
 	}
 	var (
-		docs []*CoreDB
+		docs Documents
 		errs ErrorList
 	)
 	dec := yaml.NewDecoder(bytes.NewReader(src))
@@ -47,19 +67,40 @@ func Load(filename string, src []byte) ([]*CoreDB, ErrorList, error) {
 			errs = append(errs, &FieldError{File: filename, Line: max(doc.Line, 1), Col: max(doc.Column, 1), Msg: sprintf("document %d is empty", i+1)})
 			continue
 		}
+		if imageSets && kindOf(doc.Content[0]) == kindImageSet {
+			set, derrs := decodeImageSet(filename, doc.Content[0])
+			errs = append(errs, derrs...)
+			if len(derrs.Errors()) == 0 {
+				docs.ImageSets = append(docs.ImageSets, set)
+			}
+			continue
+		}
 		db, derrs := decodeCoreDB(filename, doc.Content[0])
 		errs = append(errs, derrs...)
 		if db != nil {
-			docs = append(docs, db)
+			docs.CoreDBs = append(docs.CoreDBs, db)
 		}
 	}
-	if len(docs) == 0 && len(errs) == 0 {
+	if len(docs.CoreDBs) == 0 && len(docs.ImageSets) == 0 && len(errs) == 0 {
 		errs = append(errs, &FieldError{File: filename, Msg: "no CoreDB documents found"})
 	}
 	if len(errs.Errors()) > 0 {
-		return nil, errs.Warnings(), errs.Errors()
+		return Documents{}, errs.Warnings(), errs.Errors()
 	}
 	return docs, errs.Warnings(), nil
+}
+
+// kindOf is the value of a mapping's top-level kind key, "" if none.
+func kindOf(n *yaml.Node) string {
+	if n.Kind != yaml.MappingNode {
+		return ""
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == "kind" && n.Content[i+1].Kind == yaml.ScalarNode {
+			return n.Content[i+1].Value
+		}
+	}
+	return ""
 }
 
 func decodeCoreDB(filename string, root *yaml.Node) (*CoreDB, ErrorList) {

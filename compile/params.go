@@ -171,10 +171,7 @@ func (b *build) settings(res corev1.ResourceRequirements) merged {
 	}
 	layers = append(layers, layer{"spec.runtime_config", pgConfigSettings(b.db.src, "spec.runtime_config", s.RuntimeConfig)})
 	override := pgConfigSettings(b.db.src, "spec.override_configs", s.OverrideConfigs)
-	m := mergeSettings(layers, override, b.extensionLibraries())
-	b.markManagedLibraries(m)
-	b.checkPreloadSafety(m)
-	return m
+	return mergeSettings(layers, override, b.extensionLibraries())
 }
 
 // checkSettings applies CloudNativePG's parameter rules (rules.go) to the
@@ -198,7 +195,10 @@ func (b *build) extensionLibraries() []Setting {
 		if !slices.ContainsFunc(e.Locations, func(l ExtensionLocation) bool { return l.Enabled != nil && *l.Enabled }) {
 			continue
 		}
-		if entry, ok := extensions.Lookup(e.Name); ok && entry.Preload != "" {
+		// An optional library (pg_partman's background worker) is only
+		// preloaded when a setting asks for it: it does nothing without
+		// its own configuration (pg_partman_bgw.dbname).
+		if entry, ok := extensions.Lookup(e.Name); ok && entry.Preload != "" && !entry.PreloadOptional {
 			out = append(out, Setting{Name: "shared_preload_libraries", Value: entry.Preload, Origin: b.db.src.at(sprintf("spec.extensions[%d].name", i))})
 		}
 	}
@@ -243,48 +243,19 @@ func (b *build) markManagedLibraries(m merged) {
 	}
 }
 
-// checkPreloadSafety warns about preload libraries Postgres may not find at
-// start: CNPG cannot start an instance whose shared_preload_libraries names a
-// missing file, and the initdb Job fails the same way (cloudnativepg.md §7.2).
-// A Trunk install only lands after the Cluster is up, so a library that only
-// Trunk provides stops a new Cluster from ever starting.
-func (b *build) checkPreloadSafety(m merged) {
-	family := imageFamily(b.image())
-	trunk := map[string]bool{}
-	for _, t := range b.db.Spec.TrunkInstalls {
-		trunk[t.Name] = true
-	}
-	for _, lib := range m.preload["shared_preload_libraries"] {
-		o := m.libFrom[lib]
-		entry, known := extensions.Lookup(lib)
-		switch {
-		case !known:
-			b.errs = append(b.errs, o.errorf(true, "library %q is not in coredb's extension catalog: make sure image %s ships it, or Postgres will not start", lib, b.image()))
-		case entry.Contrib || slices.Contains(entry.Images, family):
-			// in the image
-		default:
-			via := slices.DeleteFunc(slices.Clone(entry.Trunk), func(p string) bool { return !trunk[p] })
-			if len(via) > 0 {
-				b.errs = append(b.errs, o.errorf(true,
-					"library %q is preloaded but only Trunk install %q provides it (image %s is not known to ship it): Postgres cannot start before the install, "+
-						"and the install needs a running Cluster. Use an image that ships it, or apply without it first (override_configs shared_preload_libraries) and add it after the Trunk Job has run",
-					lib, via[0], family))
-			} else {
-				b.errs = append(b.errs, o.errorf(true,
-					"library %q is preloaded but no trunk_installs entry provides it (Trunk project %s) and image %s is not known to ship it: Postgres will not start without it",
-					lib, strings.Join(entry.Trunk, " or "), family))
-			}
+// effectivePreload is the shared_preload_libraries Postgres will run with:
+// the list, plus the libraries CloudNativePG adds when a parameter of their
+// namespace is set (cloudnativepg.md §2.5).
+func effectivePreload(m merged) []string {
+	out := slices.Clone(m.preload["shared_preload_libraries"])
+	for p := range m.params {
+		ns, _, ok := strings.Cut(p, ".")
+		if !ok || slices.Contains(out, ns) {
+			continue
+		}
+		if e, found := extensions.Lookup(ns); found && e.CNPGManaged == ns {
+			out = append(out, ns)
 		}
 	}
-}
-
-// imageFamily is the repository name of an image without registry, path or
-// tag: quay.io/tembo/ml-cnpg:15-abc -> ml-cnpg.
-func imageFamily(img string) string {
-	ref, _, _ := strings.Cut(img, "@")
-	if i := strings.LastIndex(ref, "/"); i >= 0 {
-		ref = ref[i+1:]
-	}
-	name, _, _ := strings.Cut(ref, ":")
-	return name
+	return orderLibraries(out)
 }

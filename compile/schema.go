@@ -26,13 +26,22 @@ import (
 // What the schema does not say: Load takes any scalar as a string's literal
 // text (`value: 0.05` is the string "0.05"), so string fields accept numbers
 // and booleans too; null means "not set" to Load but is not offered here.
+//
+// A document of kind ImageSet (declared images, imageset.go) is checked
+// against its own schema: draft-07's if/then/else on kind.
 func Schema() ([]byte, error) {
 	g := &schemaGen{defs: map[string]any{}}
-	root := g.structSchema(reflect.TypeFor[CoreDB]())
-	root["$schema"] = "http://json-schema.org/draft-07/schema#"
-	root["title"] = "CoreDB"
-	root["description"] = "A Tembo-style CoreDB, compiled by coredb into CloudNativePG manifests (coredb render)."
-	root["definitions"] = g.defs
+	coredb := g.typeSchema(reflect.TypeFor[CoreDB]())
+	imageSet := g.typeSchema(reflect.TypeFor[ImageSet]())
+	root := map[string]any{
+		"$schema":     "http://json-schema.org/draft-07/schema#",
+		"title":       "CoreDB",
+		"description": "A Tembo-style CoreDB, compiled by coredb into CloudNativePG manifests (coredb render); or an ImageSet declaring images for them.",
+		"if":          map[string]any{"properties": map[string]any{"kind": map[string]any{"const": kindImageSet}}, "required": []any{"kind"}},
+		"then":        imageSet,
+		"else":        coredb,
+		"definitions": g.defs,
+	}
 	out, err := json.MarshalIndent(root, "", "  ")
 	if err != nil {
 		return nil, err
@@ -148,6 +157,28 @@ var schemaDoc = map[string]string{
 	"EnvVar.valueFromPlatform": "A connection URI of the database instead of a value.",
 
 	"Routing.ingressType": "http or tcp; default http.",
+
+	"ImageSet.apiVersion":                      "Must be coredb.io/v1alpha1.",
+	"ImageSet.kind":                            "Must be ImageSet.",
+	"ImageSet.metadata":                        "A name for this set of declared images.",
+	"ImageSet.spec":                            "Images coredb cannot know by itself, and what they ship; they apply to every CoreDB of the render.",
+	"ImageSetSpec.images":                      "Postgres images a CoreDB's spec.image may name, and what each ships.",
+	"ImageSetSpec.extensionImages":             "Image-volume extensions (CloudNativePG 1.27+, Postgres 18+).",
+	"DeclaredImage.image":                      "The image reference spec.image names, or its repository (no tag) for every tag.",
+	"DeclaredImage.contrib":                    "The image has PostgreSQL's contrib modules; default true.",
+	"DeclaredImage.extensions":                 "SQL extension names the image ships besides contrib.",
+	"DeclaredImage.libraries":                  "Preloadable libraries it ships besides contrib and its extensions' own.",
+	"DeclaredImage.barmanCloud":                "The image has barman-cloud (in-tree Barman Cloud backups).",
+	"DeclaredImage.description":                "Free text.",
+	"DeclaredExtension.name":                   "Volume name: mounted at /extensions/<name>; lower-case letters, digits and '-'.",
+	"DeclaredExtension.image":                  "Extension image reference; pin it by digest.",
+	"DeclaredExtension.major":                  "The Postgres major it was built for (18 or newer).",
+	"DeclaredExtension.extensions":             "SQL extension names it holds.",
+	"DeclaredExtension.libraries":              "Preloadable libraries it holds besides its extensions' own.",
+	"DeclaredExtension.extension_control_path": "Directories in the image with control files; default share.",
+	"DeclaredExtension.dynamic_library_path":   "Directories in the image with libraries; default lib.",
+	"DeclaredExtension.ld_library_path":        "Directories in the image added to LD_LIBRARY_PATH.",
+	"DeclaredExtension.description":            "Free text.",
 }
 
 // schemaEnum lists the values a field accepts where the set is closed. Open
@@ -155,6 +186,8 @@ var schemaDoc = map[string]string{
 var schemaEnum = map[string][]any{
 	"CoreDB.apiVersion":        {apiVersion},
 	"CoreDB.kind":              {kindCoreDB},
+	"ImageSet.apiVersion":      {apiVersion},
+	"ImageSet.kind":            {kindImageSet},
 	"Backup.method":            {"barmanObjectStore", "plugin"},
 	"PgBouncer.poolMode":       {"session", "transaction"}, // Tembo's CRD enum
 	"EnvVar.valueFromPlatform": {"ReadOnlyConnection", "ReadWriteConnection"},
@@ -165,9 +198,13 @@ var schemaEnum = map[string][]any{
 // type (every use of the type) or by "GoType.key" (that field only: Metadata
 // is also serviceAccountTemplate.metadata, where name means nothing).
 var schemaRequired = map[string][]string{
-	"CoreDB":          {"apiVersion", "kind", "metadata"},
-	"CoreDB.metadata": {"name"},
-	"PgConfig":        {"name", "value"},
+	"CoreDB":            {"apiVersion", "kind", "metadata"},
+	"CoreDB.metadata":   {"name"},
+	"ImageSet":          {"apiVersion", "kind", "metadata", "spec"},
+	"ImageSet.metadata": {"name"},
+	"DeclaredImage":     {"image"},
+	"DeclaredExtension": {"name", "image", "major"},
+	"PgConfig":          {"name", "value"},
 }
 
 // quantityPattern is the syntax of a resource.Quantity, as published in

@@ -58,6 +58,23 @@ func (v *validator) validate(s map[string]any, x any, path string) {
 			if str, ok := x.(string); ok && !regexp.MustCompile(kw.(string)).MatchString(str) {
 				v.errorf(path, "%q does not match %s", str, kw)
 			}
+		case "const":
+			if !reflect.DeepEqual(kw, x) {
+				v.errorf(path, "%v is not %v", x, kw)
+			}
+		case "if":
+			// if/then/else: the branch the if schema selects applies.
+			probe := &validator{root: v.root}
+			probe.validate(kw.(map[string]any), x, path)
+			branch := "then"
+			if len(probe.errs) > 0 {
+				branch = "else"
+			}
+			if b, ok := s[branch].(map[string]any); ok {
+				v.validate(b, x, path)
+			}
+		case "then", "else":
+			// applied by "if"
 		case "properties", "additionalProperties", "required", "items":
 			// applied below, once the type is known to match
 		default:
@@ -214,7 +231,7 @@ func TestSchema_inputsValidate(t *testing.T) {
 	}
 	for file, docs := range inputDocs(t) {
 		src, _ := os.ReadFile(file)
-		if _, _, err := Load(file, src); err != nil {
+		if _, _, err := LoadDocuments(file, src); err != nil {
 			t.Errorf("%s: Load: %v", file, err)
 		}
 		for i, doc := range docs {
@@ -249,7 +266,7 @@ func TestSchema_agreesWithLoad(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				_, _, loadErr := Load("mutated.yaml", src)
+				_, _, loadErr := LoadDocuments("mutated.yaml", src)
 				schemaErrs := schemaErrors(root, m.doc)
 				checked++
 				if loadErr != nil {
@@ -347,6 +364,7 @@ func TestSchema_tables(t *testing.T) {
 		}
 	}
 	walk(reflect.TypeFor[CoreDB]())
+	walk(reflect.TypeFor[ImageSet]())
 	for k := range schemaDoc {
 		if !fields[k] {
 			t.Errorf("schemaDoc: no field %s", k)
@@ -365,8 +383,8 @@ func TestSchema_tables(t *testing.T) {
 			t.Errorf("schemaRequired: no type %s", key)
 		}
 	}
-	// Every field of the top two levels is described.
-	for _, typ := range []string{"CoreDB", "Metadata", "Spec"} {
+	// Every field of the top two levels, and of ImageSets, is described.
+	for _, typ := range []string{"CoreDB", "Metadata", "Spec", "ImageSet", "ImageSetSpec", "DeclaredImage", "DeclaredExtension"} {
 		for f := range fields {
 			if strings.HasPrefix(f, typ+".") && schemaDoc[f] == "" {
 				t.Errorf("schemaDoc: %s has no description", f)
@@ -397,9 +415,53 @@ func TestSchema_required(t *testing.T) {
 		"PgConfig.name":        func(d map[string]any) { delete(pgConfig(d), "name") },
 		"PgConfig.value":       func(d map[string]any) { delete(pgConfig(d), "value") },
 	}
+	// An ImageSet and a CoreDB that uses both its declarations.
+	set := map[string]any{
+		"apiVersion": "coredb.io/v1alpha1",
+		"kind":       "ImageSet",
+		"metadata":   map[string]any{"name": "platform"},
+		"spec": map[string]any{
+			"images":          []any{map[string]any{"image": "registry.example.com/pg:18-x", "extensions": []any{"pgmq"}}},
+			"extensionImages": []any{map[string]any{"name": "pg-cron", "image": "registry.example.com/pg-cron:1", "major": 18, "extensions": []any{"pg_cron"}}},
+		},
+	}
+	user := deepCopy(base).(map[string]any)
+	user["spec"].(map[string]any)["image"] = "registry.example.com/pg:18-x"
+	user["spec"].(map[string]any)["extensions"] = []any{
+		map[string]any{"name": "pgmq", "locations": []any{map[string]any{"enabled": true}}},
+		map[string]any{"name": "pg_cron", "locations": []any{map[string]any{"enabled": true}}},
+	}
+	if err := loadAndCompile(set, user); err != nil {
+		t.Fatalf("base ImageSet: %v", err)
+	}
+	image := func(d map[string]any) map[string]any {
+		return d["spec"].(map[string]any)["images"].([]any)[0].(map[string]any)
+	}
+	ext := func(d map[string]any) map[string]any {
+		return d["spec"].(map[string]any)["extensionImages"].([]any)[0].(map[string]any)
+	}
+	setCases := map[string]func(d map[string]any){
+		"ImageSet.apiVersion":     func(d map[string]any) { delete(d, "apiVersion") },
+		"ImageSet.kind":           func(d map[string]any) { delete(d, "kind") },
+		"ImageSet.metadata":       func(d map[string]any) { delete(d, "metadata") },
+		"ImageSet.spec":           func(d map[string]any) { delete(d, "spec") },
+		"ImageSet.metadata.name":  func(d map[string]any) { delete(d["metadata"].(map[string]any), "name") },
+		"DeclaredImage.image":     func(d map[string]any) { delete(image(d), "image") },
+		"DeclaredExtension.name":  func(d map[string]any) { delete(ext(d), "name") },
+		"DeclaredExtension.image": func(d map[string]any) { delete(ext(d), "image") },
+		"DeclaredExtension.major": func(d map[string]any) { delete(ext(d), "major") },
+	}
 	for typ, keys := range schemaRequired {
 		for _, k := range keys {
 			name := typ + "." + k
+			if remove, ok := setCases[name]; ok {
+				d := deepCopy(set).(map[string]any)
+				remove(d)
+				if err := loadAndCompile(d, user); err == nil {
+					t.Errorf("without %s: coredb accepts the ImageSet, but the schema requires the field", name)
+				}
+				continue
+			}
 			remove, ok := cases[name]
 			if !ok {
 				t.Errorf("%s is required in the schema but has no case here", name)
@@ -418,16 +480,24 @@ func pgConfig(d map[string]any) map[string]any {
 	return d["spec"].(map[string]any)["runtime_config"].([]any)[0].(map[string]any)
 }
 
-func loadAndCompile(doc any) error {
-	src, err := yaml.Marshal(doc)
+// loadAndCompile renders docs as one input, as coredb render does.
+func loadAndCompile(docs ...any) error {
+	var src []byte
+	for i, doc := range docs {
+		b, err := yaml.Marshal(doc)
+		if err != nil {
+			return err
+		}
+		if i > 0 {
+			src = append(src, "---\n"...)
+		}
+		src = append(src, b...)
+	}
+	d, _, err := LoadDocuments("doc.yaml", src)
 	if err != nil {
 		return err
 	}
-	dbs, _, err := Load("doc.yaml", src)
-	if err != nil {
-		return err
-	}
-	_, _, err = Compile(dbs, Options{})
+	_, _, err = Compile(d.CoreDBs, Options{ImageSets: d.ImageSets})
 	return err
 }
 

@@ -20,3 +20,12 @@ type Setting struct {
 func (o Origin) errorf(warning bool, format string, args ...any) *FieldError {
 	return &FieldError{File: o.File, Line: o.Line, Col: o.Col, Path: o.Path, Msg: sprintf(format, args...), Warning: warning}
 }
+
+// where is file:line of the origin, for messages that point at a second
+// place.
+func (o Origin) where() string {
+	if o.Line == 0 {
+		return o.Path
+	}
+	return sprintf("%s:%d", o.File, o.Line)
+}

@@ -9,13 +9,15 @@ import (
 )
 
 // compileSrc runs Load and Compile on an inline spec.
+// compileSrc compiles the CoreDBs of src with the ImageSets it holds.
 func compileSrc(t *testing.T, src string, opts Options) ([]Object, ErrorList, error) {
 	t.Helper()
-	dbs, _, err := Load("db.yaml", []byte(src))
+	docs, _, err := LoadDocuments("db.yaml", []byte(src))
 	if err != nil {
 		t.Fatalf("load: %v", err)
 	}
-	return Compile(dbs, opts)
+	opts.ImageSets = append(opts.ImageSets, docs.ImageSets...)
+	return Compile(docs.CoreDBs, opts)
 }
 
 func clusterParams(t *testing.T, objs []Object) (map[string]string, []string) {
@@ -81,7 +83,10 @@ func TestStackEngineValues(t *testing.T) {
 		} {
 			storage := []string{"10Gi", "200Gi"}[i]
 			src := "apiVersion: coredb.io/v1alpha1\nkind: CoreDB\nmetadata: {name: x}\nspec:\n  stack: {name: " + name + "}\n  storage: " + storage + "\n  resources: " + size + "\n"
-			objs, _, err := compileSrc(t, src, Options{})
+			// Which extensions the images ship does not change the engine;
+			// on target tembo the stacks' Trunk installs keep their settings
+			// (columnar.*).
+			objs, _, err := compileSrc(t, src, Options{Target: "tembo", AllowTrunkPreloads: true, DropUnavailable: true})
 			if err != nil {
 				t.Fatalf("%s %s: %v", name, storage, err)
 			}
@@ -100,9 +105,18 @@ func TestStackEngineValues(t *testing.T) {
 // except that override_configs replaces them.
 func TestPrecedence(t *testing.T) {
 	src := `apiVersion: coredb.io/v1alpha1
+kind: ImageSet
+metadata: {name: test}
+spec:
+  images:
+    - image: registry.example.com/postgres:16-citus
+      extensions: [pg_cron, citus]
+---
+apiVersion: coredb.io/v1alpha1
 kind: CoreDB
 metadata: {name: x}
 spec:
+  image: registry.example.com/postgres:16-citus   # declared above: ships pg_cron and citus
   stack:
     name: Standard
     postgres_config:

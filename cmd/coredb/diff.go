@@ -123,7 +123,7 @@ func loadDiffSide(arg string, stdin io.Reader, stderr io.Writer, opts compile.Op
 			if v == nil {
 				continue // empty documents are skipped, as by kubectl and Argo CD
 			}
-			if m, ok := v.(map[string]any); ok && m["kind"] == "CoreDB" && strings.HasPrefix(fmt.Sprint(m["apiVersion"]), "coredb.io/") {
+			if m, ok := v.(map[string]any); ok && (m["kind"] == "CoreDB" || m["kind"] == "ImageSet") && strings.HasPrefix(fmt.Sprint(m["apiVersion"]), "coredb.io/") {
 				coredbs++
 			}
 			docs = append(docs, doc{in.name, i, v})

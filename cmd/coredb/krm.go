@@ -320,8 +320,11 @@ func krmDiagText(diag compile.ErrorList, info map[string]krmItem) string {
 	return c.Error()
 }
 
+// isCoreDB reports coredb's own input documents: CoreDBs, and the ImageSets
+// that declare images for them (consumed like CoreDBs, never passed on).
 func isCoreDB(n *yaml.Node) bool {
-	return n.Kind == yaml.MappingNode && scalarAt(n, "kind") == "CoreDB" && strings.HasPrefix(scalarAt(n, "apiVersion"), "coredb.io/")
+	kind := scalarAt(n, "kind")
+	return n.Kind == yaml.MappingNode && (kind == "CoreDB" || kind == "ImageSet") && strings.HasPrefix(scalarAt(n, "apiVersion"), "coredb.io/")
 }
 
 func sameIdentity(a, b *yaml.Node) bool {

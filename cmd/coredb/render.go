@@ -20,17 +20,21 @@ import (
 )
 
 type renderOptions struct {
-	output         string
-	namespace      string
-	cnpgVersion    string
-	strict         bool
-	trunkJobImage  string
-	trunkRegistry  string
-	dropCascade    bool
-	backupMethod   string
-	ingressClass   string
-	ingressHost    string
-	protectCluster bool
+	output             string
+	namespace          string
+	cnpgVersion        string
+	strict             bool
+	target             string
+	dropUnavailable    bool
+	allowTrunkPreloads bool
+	images             []string
+	trunkJobImage      string
+	trunkRegistry      string
+	dropCascade        bool
+	backupMethod       string
+	ingressClass       string
+	ingressHost        string
+	protectCluster     bool
 }
 
 func (o *renderOptions) bind(c *cobra.Command, withOutput bool) {
@@ -41,6 +45,10 @@ func (o *renderOptions) bind(c *cobra.Command, withOutput bool) {
 	f.StringVarP(&o.namespace, "namespace", "n", "", "namespace for objects of CoreDBs that name none")
 	f.StringVar(&o.cnpgVersion, "cnpg-version", compile.DefaultCNPGVersion, "CloudNativePG operator version to target (1.25 to 1.30)")
 	f.BoolVar(&o.strict, "strict", false, "treat warnings as errors")
+	f.StringVar(&o.target, "target", "cnpg", "where the output runs: cnpg (stock CloudNativePG) or tembo (CloudNativePG with Tembo's tembo-pod-init webhook, for Tembo's images and Trunk)")
+	f.BoolVar(&o.dropUnavailable, "drop-unavailable", false, "leave out every extension, Trunk install and preload library without a source (and what is tied to it) instead of failing")
+	f.BoolVar(&o.allowTrunkPreloads, "allow-trunk-preloads", false, "target tembo: render preload libraries only a Trunk install provides (apply without them first)")
+	f.StringArrayVar(&o.images, "images", nil, "file of ImageSet documents declaring images and what they ship (repeatable; ImageSets among the inputs count too)")
 	f.StringVar(&o.trunkJobImage, "trunk-job-image", "", "image of the Trunk install Job (needs sh and kubectl; default: a pinned kubectl image)")
 	f.StringVar(&o.trunkRegistry, "trunk-registry", "", "Trunk registry URL (default: Trunk's own)")
 	f.BoolVar(&o.dropCascade, "drop-cascade", false, "drop disabled extensions with CASCADE, deleting objects that depend on them")
@@ -52,16 +60,19 @@ func (o *renderOptions) bind(c *cobra.Command, withOutput bool) {
 
 func (o *renderOptions) compileOptions() compile.Options {
 	return compile.Options{
-		Namespace:      o.namespace,
-		CNPGVersion:    o.cnpgVersion,
-		Strict:         o.strict,
-		TrunkJobImage:  o.trunkJobImage,
-		TrunkRegistry:  o.trunkRegistry,
-		DropCascade:    o.dropCascade,
-		BackupMethod:   o.backupMethod,
-		IngressClass:   o.ingressClass,
-		IngressHost:    o.ingressHost,
-		ProtectCluster: o.protectCluster,
+		Namespace:          o.namespace,
+		CNPGVersion:        o.cnpgVersion,
+		Strict:             o.strict,
+		Target:             o.target,
+		DropUnavailable:    o.dropUnavailable,
+		AllowTrunkPreloads: o.allowTrunkPreloads,
+		TrunkJobImage:      o.trunkJobImage,
+		TrunkRegistry:      o.trunkRegistry,
+		DropCascade:        o.dropCascade,
+		BackupMethod:       o.backupMethod,
+		IngressClass:       o.ingressClass,
+		IngressHost:        o.ingressHost,
+		ProtectCluster:     o.protectCluster,
 	}
 }
 
@@ -106,7 +117,7 @@ for --namespace.`,
 			if err := applyArgoContext(c.Flags(), os.Environ()); err != nil {
 				return err
 			}
-			objs, err := compileInputs(args, stdin, stderr, opts.compileOptions())
+			objs, err := compileInputs(args, stdin, stderr, opts)
 			if err != nil {
 				return err
 			}
@@ -135,7 +146,7 @@ func newValidateCmd(stdin io.Reader, stderr io.Writer) *cobra.Command {
 		Example: "  coredb validate examples/",
 		Args:    argsAtLeast(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			_, err := compileInputs(args, stdin, stderr, opts.compileOptions())
+			_, err := compileInputs(args, stdin, stderr, opts)
 			return err
 		},
 	}
@@ -229,14 +240,36 @@ func readLimited(name string) ([]byte, error) {
 	return io.ReadAll(io.LimitReader(f, compile.MaxInputSize+1))
 }
 
+// imageInputs reads the --images files. They may hold ImageSets only: a
+// CoreDB there would be rendered without being named as an input.
+func (o *renderOptions) imageInputs() ([]input, error) {
+	var out []input
+	for _, f := range o.images {
+		src, err := readLimited(f)
+		if err != nil {
+			return nil, fmt.Errorf("--images: %w", err)
+		}
+		docs, _, err := compile.LoadDocuments(f, src)
+		if err == nil && len(docs.CoreDBs) > 0 {
+			return nil, fmt.Errorf("--images %s holds CoreDB documents; give them as inputs instead", f)
+		}
+		out = append(out, input{f, src}) // load errors are reported with the inputs'
+	}
+	return out, nil
+}
+
 // compileInputs loads and compiles every input, prints warnings and errors to
 // stderr, and returns the objects only when there was no error.
-func compileInputs(args []string, stdin io.Reader, stderr io.Writer, opts compile.Options) ([]compile.Object, error) {
+func compileInputs(args []string, stdin io.Reader, stderr io.Writer, opts renderOptions) ([]compile.Object, error) {
 	ins, err := readInputs(args, stdin)
 	if err != nil {
 		return nil, err
 	}
-	objs, diag, err := compileSources(ins, opts)
+	extra, err := opts.imageInputs()
+	if err != nil {
+		return nil, err
+	}
+	objs, diag, err := compileSources(append(ins, extra...), opts.compileOptions())
 	if err != nil {
 		return nil, err
 	}
@@ -263,7 +296,7 @@ func compileSources(ins []input, opts compile.Options) ([]compile.Object, compil
 		bad  bool
 	)
 	for _, in := range ins {
-		docs, warns, err := compile.Load(in.name, in.src)
+		docs, warns, err := compile.LoadDocuments(in.name, in.src)
 		diag = append(diag, warns...)
 		if err != nil {
 			bad = true
@@ -273,7 +306,8 @@ func compileSources(ins []input, opts compile.Options) ([]compile.Object, compil
 			}
 			return nil, nil, err
 		}
-		dbs = append(dbs, docs...)
+		dbs = append(dbs, docs.CoreDBs...)
+		opts.ImageSets = append(opts.ImageSets, docs.ImageSets...)
 	}
 	var objs []compile.Object
 	if !bad {

@@ -6,6 +6,7 @@ import (
 	"runtime/debug"
 
 	"github.com/coredb-dev/coredb/compile"
+	"github.com/coredb-dev/coredb/compile/sources"
 	"github.com/spf13/cobra"
 )
 
@@ -29,6 +30,11 @@ kubectl apply, or let a GitOps tool apply it.`,
 	})
 	// A bad --cnpg-version is a usage error, caught before any input is read.
 	root.PersistentPreRunE = func(c *cobra.Command, _ []string) error {
+		if f := c.Flags().Lookup("target"); f != nil {
+			if _, ok := sources.ParseTarget(f.Value.String()); !ok || f.Value.String() == "" {
+				return &usageError{msg: fmt.Sprintf("--target must be cnpg or tembo, got %q", f.Value.String()), usage: c.UsageString()}
+			}
+		}
 		if f := c.Flags().Lookup("cnpg-version"); f != nil {
 			if _, err := compile.CheckCNPGVersion(f.Value.String()); err != nil {
 				return &usageError{msg: "--cnpg-version: " + err.Error(), usage: c.UsageString()}
@@ -39,6 +45,7 @@ kubectl apply, or let a GitOps tool apply it.`,
 	root.AddCommand(
 		newRenderCmd(stdin, stdout, stderr),
 		newValidateCmd(stdin, stderr),
+		newExplainCmd(stdin, stdout, stderr),
 		newStacksCmd(stdout),
 		newExtensionsCmd(stdout),
 		newDiffCmd(stdin, stdout, stderr),
