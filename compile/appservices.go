@@ -605,7 +605,6 @@ func (b *build) checkMiddlewares(p string, a *AppService, out *appPlan) {
 func (b *build) appMeta(full string) metav1.ObjectMeta {
 	m := b.objectMeta(full, appComponent)
 	m.Labels[appSelectorLabel] = full
-	setWave(&m, waveApps)
 	return m
 }
 

@@ -204,11 +204,14 @@ func (b *build) backup(c *cnpgv1.Cluster, method string) *archiveTarget {
 			b.warnf("spec.backup.volumeSnapshot.enabled", "volume snapshots without a WAL archive (no usable destinationPath): each snapshot restores only to the moment it was taken, with no point-in-time recovery")
 		}
 		// Online (hot) snapshots as Tembo takes them; CNPG keeps the WAL
-		// they need with a temporary replication slot. No owner reference:
-		// a snapshot must outlive the Backup and the Cluster it protects.
+		// they need with a temporary replication slot. Each snapshot is
+		// owned by its Backup, so the retention CronJob (retention.go)
+		// deletes both; Backups themselves belong to nothing, so removing
+		// the schedule or the Cluster never deletes a snapshot.
 		backupConfig(c).VolumeSnapshot = &cnpgv1.VolumeSnapshotConfiguration{
-			ClassName: bk.VolumeSnapshot.SnapshotClass,
-			Online:    ptr(true),
+			ClassName:              bk.VolumeSnapshot.SnapshotClass,
+			Online:                 ptr(true),
+			SnapshotOwnerReference: cnpgv1.SnapshotOwnerReferenceBackup,
 			OnlineConfiguration: cnpgv1.OnlineConfiguration{
 				WaitForArchive:      ptr(true),
 				ImmediateCheckpoint: ptr(true),
@@ -218,7 +221,18 @@ func (b *build) backup(c *cnpgv1.Cluster, method string) *archiveTarget {
 		if len(snap) > snapshotNameMax {
 			snap = snap[:snapshotNameMax]
 		}
-		b.add(b.scheduledBackup(snap+snapshotBackupSuffix, schedule, string(cnpgv1.BackupMethodVolumeSnapshot)))
+		snapSchedule := schedule
+		if archive != nil {
+			moved, ok := snapshotSchedule(schedule)
+			if !ok {
+				b.warnf("spec.backup.schedule", "volume snapshots run on the same schedule (%s) as the object-store backup, because coredb only moves a schedule that names a single hour or minute; both read the whole volume at once", schedule)
+			}
+			snapSchedule = moved
+		}
+		sb := b.scheduledBackup(snap+snapshotBackupSuffix, snapSchedule, string(cnpgv1.BackupMethodVolumeSnapshot))
+		sb.Spec.BackupOwnerReference = "none"
+		b.add(sb)
+		b.snapshotRetention(sb.Name)
 	}
 	return archive
 }
@@ -237,7 +251,6 @@ func backupConfig(c *cnpgv1.Cluster) *cnpgv1.BackupConfiguration {
 // until the Cluster itself is deleted.
 func (b *build) scheduledBackup(name, schedule, method string) *cnpgv1.ScheduledBackup {
 	meta := b.objectMeta(name, "backup")
-	setWave(&meta, waveAfterDB)
 	sb := &cnpgv1.ScheduledBackup{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "postgresql.cnpg.io/v1", Kind: "ScheduledBackup"},
 		ObjectMeta: meta,
@@ -770,7 +783,6 @@ func (o *objectStore) DeepCopyObject() runtime.Object {
 // objectStore builds a plugin ObjectStore in the configuration wave.
 func (b *build) objectStore(name, component string, cfg cnpgv1.BarmanObjectStoreConfiguration, retention string) *objectStore {
 	meta := b.objectMeta(name, component)
-	setWave(&meta, waveConfig)
 	cfg = *cfg.DeepCopy()
 	cfg.ServerName = ""
 	return &objectStore{

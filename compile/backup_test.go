@@ -9,6 +9,8 @@ import (
 
 	cnpgv1 "github.com/cloudnative-pg/api/pkg/api/v1"
 	pgtime "github.com/cloudnative-pg/machinery/pkg/postgres/time"
+	batchv1 "k8s.io/api/batch/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 )
 
 // TestCronSchedule checks the schedule parser against robfig/cron v1's
@@ -465,8 +467,53 @@ func TestBackupStopAndSnapshots(t *testing.T) {
 	}
 	c := objOf[*cnpgv1.Cluster](t, objs, "Cluster", name)
 	vs := c.Spec.Backup.VolumeSnapshot
-	if vs == nil || vs.SnapshotOwnerReference != "" || vs.ClassName != "" || vs.Online == nil || !*vs.Online {
+	// Each snapshot belongs to its Backup, so the retention CronJob deletes
+	// both; the Backups of the snapshot schedule belong to nothing, so
+	// removing the schedule never deletes a snapshot.
+	if vs == nil || vs.SnapshotOwnerReference != "backup" || vs.ClassName != "" || vs.Online == nil || !*vs.Online {
 		t.Errorf("volumeSnapshot %+v", vs)
+	}
+	if sb := objOf[*cnpgv1.ScheduledBackup](t, objs, "ScheduledBackup", snap); sb.Spec.BackupOwnerReference != "none" {
+		t.Errorf("snapshot Backups owned by %q, want none", sb.Spec.BackupOwnerReference)
+	}
+	// Retention, suspended while stopped.
+	cj := objOf[*batchv1.CronJob](t, objs, "CronJob", name[:37]+"-snap-retention")
+	if cj.Spec.Suspend == nil || !*cj.Spec.Suspend || len(cj.Name) > 52 {
+		t.Errorf("retention CronJob %s suspend %v", cj.Name, cj.Spec.Suspend)
+	}
+	env := map[string]string{}
+	for _, e := range cj.Spec.JobTemplate.Spec.Template.Spec.Containers[0].Env {
+		env[e.Name] = e.Value
+	}
+	if env["SCHEDULED_BACKUP"] != snap || env["COREDB_RETENTION_DAYS"] == "" {
+		t.Errorf("retention env %v", env)
+	}
+	role := objOf[*rbacv1.Role](t, objs, "Role", cj.Name)
+	if len(role.Rules) != 1 || role.Rules[0].Resources[0] != "backups" || strings.Join(role.Rules[0].Verbs, ",") != "get,list,delete" {
+		t.Errorf("retention Role %+v", role.Rules)
+	}
+}
+
+// The snapshot schedule is moved away from the object-store backup's.
+func TestSnapshotScheduleOffset(t *testing.T) {
+	src := `apiVersion: coredb.io/v1alpha1
+kind: CoreDB
+metadata: {name: db}
+spec:
+  backup:
+    destinationPath: s3://bucket/db
+    schedule: "0 3 * * *"
+    s3Credentials: {inheritFromIAMRole: true}
+    volumeSnapshot: {enabled: true, snapshotClass: csi}
+`
+	objs, _, err := compileSrc(t, src, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := objOf[*cnpgv1.ScheduledBackup](t, objs, "ScheduledBackup", "db")
+	snap := objOf[*cnpgv1.ScheduledBackup](t, objs, "ScheduledBackup", "db-snap")
+	if base.Spec.Schedule != "0 0 3 * * *" || snap.Spec.Schedule != "0 0 15 * * *" {
+		t.Errorf("schedules %q and %q, want 03:00 and 15:00", base.Spec.Schedule, snap.Spec.Schedule)
 	}
 }
 

@@ -20,13 +20,18 @@ var (
 
 // defaultResources are used when the spec sets none. Tembo's defaults
 // (requests 500m/512Mi, limits 2/2Gi) make CNPG reject any spec whose
-// shared_buffers exceeds 512MB (the memory request must cover it) and give a
-// Burstable pod that is evicted first under memory pressure. CNPG recommends
-// Guaranteed QoS, requests equal to limits; Tembo's limits are the size Tembo
-// users expected, so coredb requests them too.
+// shared_buffers exceeds 512MB (the memory request must cover it), so memory
+// is requested at its limit, 2Gi: the pod is never scheduled onto memory it
+// may not get, and shared_buffers always fits. CPU is requested at 1 with a
+// limit of 2, Tembo's size: a request of 2 whole CPUs never fits a common
+// 2-vCPU node, whose allocatable CPU is below 2 once the kubelet and system
+// pods have their share, and the pod would stay Pending. The engines size
+// settings from the limits, so they see Tembo's 2 CPUs.
 func defaultResources() corev1.ResourceRequirements {
-	rl := corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("2"), corev1.ResourceMemory: resource.MustParse("2Gi")}
-	return corev1.ResourceRequirements{Requests: rl, Limits: maps.Clone(rl)}
+	return corev1.ResourceRequirements{
+		Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("1"), corev1.ResourceMemory: resource.MustParse("2Gi")},
+		Limits:   corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("2"), corev1.ResourceMemory: resource.MustParse("2Gi")},
+	}
 }
 
 // resources is the Cluster's resources: the spec's (claims dropped, as Tembo
@@ -62,7 +67,10 @@ func (b *build) resources() corev1.ResourceRequirements {
 	d := defaultResources()
 	for name, min := range lo {
 		if cur := d.Limits[name]; cur.Cmp(min) < 0 {
-			d.Limits[name], d.Requests[name] = min, min
+			d.Limits[name] = min
+			if name == corev1.ResourceMemory {
+				d.Requests[name] = min
+			}
 		}
 	}
 	return d
@@ -95,9 +103,13 @@ func (b *build) cluster(m merged, res corev1.ResourceRequirements) *cnpgv1.Clust
 		}
 		meta.Annotations[k] = v
 	}
-	if b.opts.ProtectCluster {
-		// Removing the CoreDB from Git (or deleting the Argo CD
-		// Application) must not delete the database and its volumes.
+	if !b.opts.AllowClusterPrune {
+		// Removing or renaming the CoreDB in Git, or deleting the Argo CD
+		// Application, must not delete the database and its volumes: the
+		// Cluster owns its PVCs, so pruning it deletes the data. A Cluster
+		// left behind is visible (Argo CD shows it as needing a prune) and
+		// cheap to delete on purpose; deleted data is gone. Ephemeral
+		// environments opt out with --protect-cluster=false.
 		if meta.Annotations == nil {
 			meta.Annotations = map[string]string{}
 		}
@@ -120,6 +132,13 @@ func (b *build) cluster(m merged, res corev1.ResourceRequirements) *cnpgv1.Clust
 	// A single instance cannot switch over; with replicas CNPG promotes an
 	// updated standby first, which shortens the outage (Tembo #834).
 	spec.PrimaryUpdateMethod = cnpgv1.PrimaryUpdateMethodRestart
+	if spec.Instances == 1 {
+		// CloudNativePG's PodDisruptionBudget for the primary allows no
+		// eviction; with no standby to fail over to, it blocks every node
+		// drain (and so cluster upgrades) until someone deletes it. A
+		// single instance restarts on another node instead.
+		spec.EnablePDB = ptr(false)
+	}
 	if spec.Instances > 1 {
 		spec.PrimaryUpdateMethod = cnpgv1.PrimaryUpdateMethodSwitchover
 		spec.ReplicationSlots = &cnpgv1.ReplicationSlotsConfiguration{
@@ -135,6 +154,13 @@ func (b *build) cluster(m merged, res corev1.ResourceRequirements) *cnpgv1.Clust
 		spec.StorageConfiguration.StorageClass = ptr(s.StorageClass)
 	}
 	spec.Resources = res
+	if b.superuser() {
+		// Only ever from the spec or --superuser-access: turned on as a
+		// side effect, it would go off again (CloudNativePG deletes
+		// <name>-superuser) when the reason went away, and come back with
+		// a new password (cloudnativepg.md §1.7).
+		spec.EnableSuperuserAccess = ptr(true)
+	}
 	if s.AffinityConfiguration != nil {
 		spec.Affinity = *s.AffinityConfiguration
 	}

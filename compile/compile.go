@@ -40,6 +40,9 @@ type Options struct {
 	AllowTrunkPreloads bool
 	// ImageSets declare images and what they ship, for every CoreDB.
 	ImageSets []*ImageSet
+	// SuperuserAccess is the default of spec.superuserAccess: superuser
+	// access for CoreDBs that do not say.
+	SuperuserAccess bool
 
 	// TrunkJobImage runs the Trunk install Job; it needs a shell and
 	// kubectl. Empty means DefaultTrunkJobImage.
@@ -61,9 +64,10 @@ type Options struct {
 	// IngressHost is the host name of those Ingresses.
 	IngressHost string
 
-	// ProtectCluster adds Argo CD Prune=false and Delete=false to the
-	// Cluster so removing it from Git never deletes the database.
-	ProtectCluster bool
+	// AllowClusterPrune leaves out the Argo CD Prune=false,Delete=false
+	// annotation coredb puts on every Cluster by default, so that removing
+	// the CoreDB from Git deletes the database (ephemeral environments).
+	AllowClusterPrune bool
 }
 
 // DefaultCNPGVersion is the operator version rules are checked against when

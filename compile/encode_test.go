@@ -27,7 +27,7 @@ func TestEncodeMatchesSigsYAML(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		objs, _, err := Compile(d.CoreDBs, Options{DropUnavailable: true, ImageSets: d.ImageSets}) // as examples/flags.txt
+		objs, _, err := Compile(d.CoreDBs, Options{DropUnavailable: true, SuperuserAccess: true, ImageSets: d.ImageSets}) // as examples/flags.txt
 		if err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}

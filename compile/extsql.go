@@ -21,6 +21,20 @@ type ExtAction struct {
 	// empty for libraries that are optional at CREATE time (pg_partman_bgw,
 	// pg_stat_statements).
 	Preload string
+	// UpdateOnly: a Database object creates and drops this extension; the
+	// SQL only runs ALTER EXTENSION ... UPDATE when it exists, so that a new
+	// image or package set reaches it (CloudNativePG updates only to a
+	// version the Database object names).
+	UpdateOnly bool
+
+	path string // the location it came from, for messages
+}
+
+func dropMode(cascade bool) string {
+	if cascade {
+		return "CASCADE: objects that depend on it are dropped too"
+	}
+	return "RESTRICT: it fails, changing nothing, while objects depend on it"
 }
 
 // extSQLCommand is how a file from databaseSQL must be run: stop at the first
@@ -82,22 +96,39 @@ func databaseSQL(db string, actions []ExtAction, dropCascade bool) string {
 
 	var schemas []string
 	for _, a := range actions {
-		if a.Enable && a.Schema != "" && !strings.HasPrefix(a.Schema, "pg_") && !slices.Contains(schemas, a.Schema) {
+		if a.Enable && !a.UpdateOnly && a.Schema != "" && !strings.HasPrefix(a.Schema, "pg_") && !slices.Contains(schemas, a.Schema) {
 			schemas = append(schemas, a.Schema)
 		}
 	}
 	if len(schemas) > 0 {
-		w("\n-- Schemas.\n")
+		// Owned by the database's owner, who can then use (and grant) what
+		// the extensions put there: a schema created by the superuser with
+		// no grant gives the owner "permission denied for schema". A schema
+		// that exists already is left to its owner, with USAGE granted.
+		w("\n-- Schemas, owned by the database's owner.\n")
 		for _, s := range schemas {
-			w("CREATE SCHEMA IF NOT EXISTS %s;\n", quoteIdent(s))
+			w("DO %s;\n", dollarQuote(sprintf(`
+DECLARE
+  owner name := (SELECT pg_catalog.pg_get_userbyid(datdba) FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database());
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_catalog.pg_namespace WHERE nspname = %s) THEN
+    EXECUTE pg_catalog.format('CREATE SCHEMA %%I AUTHORIZATION %%I', %s, owner);
+  ELSE
+    EXECUTE pg_catalog.format('GRANT USAGE ON SCHEMA %%I TO %%I', %s, owner);
+  END IF;
+END
+`, quoteLiteral(s), quoteLiteral(s), quoteLiteral(s))))
 		}
 	}
 
-	var enabled, disabled []ExtAction
+	var enabled, disabled, updates []ExtAction
 	for _, a := range actions {
-		if a.Enable {
+		switch {
+		case a.UpdateOnly:
+			updates = append(updates, a)
+		case a.Enable:
 			enabled = append(enabled, a)
-		} else {
+		default:
 			disabled = append(disabled, a)
 		}
 	}
@@ -124,6 +155,18 @@ func databaseSQL(db string, actions []ExtAction, dropCascade bool) string {
 			}
 		}
 	}
+	if len(updates) > 0 {
+		w("\n-- Update what a Database object created, where it exists by now.\n")
+		for _, a := range updates {
+			w("DO %s;\n", dollarQuote(sprintf(`
+BEGIN
+  IF EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = %s) THEN
+    EXECUTE %s;
+  END IF;
+END
+`, quoteLiteral(a.Name), quoteLiteral("ALTER EXTENSION "+quoteIdent(a.Name)+" UPDATE"))))
+		}
+	}
 	if len(disabled) > 0 {
 		mode := "RESTRICT"
 		if dropCascade {
@@ -147,7 +190,7 @@ func checksBody(db string, actions []ExtAction) string {
 		quoteLiteral("this script is for database "+quoteIdent(db)+" but is connected to database "))
 	w("  END IF;\n")
 	for _, a := range actions {
-		if !a.Enable {
+		if !a.Enable || a.UpdateOnly {
 			continue
 		}
 		w("  IF NOT EXISTS (SELECT FROM pg_catalog.pg_available_extensions WHERE name = %s) THEN\n", quoteLiteral(a.Name))

@@ -2,6 +2,7 @@ package compile
 
 import (
 	"fmt"
+	"maps"
 	"path"
 	"regexp"
 	"slices"
@@ -59,23 +60,28 @@ type DeclaredImage struct {
 	Extensions []string `yaml:"extensions"`
 	// Libraries are the preloadable libraries it ships besides contrib
 	// and those of its extensions.
-	Libraries   []string `yaml:"libraries"`
-	BarmanCloud *bool    `yaml:"barmanCloud"`
-	Description string   `yaml:"description"`
+	Libraries []string `yaml:"libraries"`
+	// Versions are the extension versions it ships, where you know them:
+	// the Database objects then pin them, so a new build reaches ALTER
+	// EXTENSION ... UPDATE TO without superuser access.
+	Versions    map[string]string `yaml:"versions"`
+	BarmanCloud *bool             `yaml:"barmanCloud"`
+	Description string            `yaml:"description"`
 }
 
 // DeclaredExtension is an image-volume extension (spec.postgresql.extensions):
 // CloudNativePG 1.27+, Postgres 18+.
 type DeclaredExtension struct {
-	Name                 string   `yaml:"name"`
-	Image                string   `yaml:"image"`
-	Major                int      `yaml:"major"`
-	Extensions           []string `yaml:"extensions"`
-	Libraries            []string `yaml:"libraries"`
-	ExtensionControlPath []string `yaml:"extension_control_path"`
-	DynamicLibraryPath   []string `yaml:"dynamic_library_path"`
-	LDLibraryPath        []string `yaml:"ld_library_path"`
-	Description          string   `yaml:"description"`
+	Name                 string            `yaml:"name"`
+	Image                string            `yaml:"image"`
+	Major                int               `yaml:"major"`
+	Extensions           []string          `yaml:"extensions"`
+	Libraries            []string          `yaml:"libraries"`
+	ExtensionControlPath []string          `yaml:"extension_control_path"`
+	DynamicLibraryPath   []string          `yaml:"dynamic_library_path"`
+	LDLibraryPath        []string          `yaml:"ld_library_path"`
+	Versions             map[string]string `yaml:"versions"`
+	Description          string            `yaml:"description"`
 }
 
 const kindImageSet = "ImageSet"
@@ -148,12 +154,13 @@ func checkImageSets(sets []*ImageSet, cnpg Version) (declarations, ErrorList) {
 			seenImg[im.Image] = at(p).where()
 			ok = checkNames(&errs, set, p+".extensions", im.Extensions, validExtensionName) && ok
 			ok = checkNames(&errs, set, p+".libraries", im.Libraries, validLibraryName) && ok
+			ok = checkVersions(&errs, set, p+".versions", im.Versions, im.Extensions) && ok
 			if !ok {
 				continue
 			}
 			decl.images = append(decl.images, &sources.DeclaredImage{
 				Image: im.Image, Contrib: im.Contrib == nil || *im.Contrib,
-				Extensions: im.Extensions, Libraries: im.Libraries,
+				Extensions: im.Extensions, Libraries: im.Libraries, Versions: im.Versions,
 				BarmanCloud: im.BarmanCloud != nil && *im.BarmanCloud, ID: len(decl.at),
 			})
 			decl.at = append(decl.at, at(p+".image"))
@@ -204,6 +211,7 @@ func checkImageSets(sets []*ImageSet, cnpg Version) (declarations, ErrorList) {
 			}
 			ok = checkNames(&errs, set, p+".extensions", x.Extensions, validExtensionName) && ok
 			ok = checkNames(&errs, set, p+".libraries", x.Libraries, validLibraryName) && ok
+			ok = checkVersions(&errs, set, p+".versions", x.Versions, x.Extensions) && ok
 			for _, f := range []struct {
 				key   string
 				paths []string
@@ -221,7 +229,7 @@ func checkImageSets(sets []*ImageSet, cnpg Version) (declarations, ErrorList) {
 			decl.extensions = append(decl.extensions, &sources.DeclaredExtension{
 				Name: x.Name, Image: x.Image, Major: x.Major, Extensions: x.Extensions, Libraries: x.Libraries,
 				ExtensionControlPath: x.ExtensionControlPath, DynamicLibraryPath: x.DynamicLibraryPath,
-				LDLibraryPath: x.LDLibraryPath, ID: len(decl.at),
+				LDLibraryPath: x.LDLibraryPath, Versions: x.Versions, ID: len(decl.at),
 			})
 			decl.at = append(decl.at, at(p+".name"))
 		}
@@ -275,4 +283,21 @@ func validLibraryName(s string) error {
 		return fmt.Errorf("invalid library name %q: a file name without path, comma, quote or space", s)
 	}
 	return nil
+}
+
+// checkVersions: each key is one of the declared extensions, each value a
+// version.
+func checkVersions(errs *ErrorList, set *ImageSet, p string, versions map[string]string, exts []string) bool {
+	ok := true
+	for _, k := range slices.Sorted(maps.Keys(versions)) {
+		switch {
+		case !slices.Contains(exts, k):
+			*errs = append(*errs, set.src.at(p+"["+k+"]").errorf(false, "%q is not among the declared extensions", k))
+			ok = false
+		case validVersion(versions[k]) != nil:
+			*errs = append(*errs, set.src.at(p+"["+k+"]").errorf(false, "%v", validVersion(versions[k])))
+			ok = false
+		}
+	}
+	return ok
 }

@@ -107,17 +107,17 @@ type extDatabase struct {
 }
 
 // extensionObjects validates spec.trunk_installs and spec.extensions and
-// emits the Jobs and what they need. stack.go has already merged the
-// stack's lists into the spec.
+// emits what installs and enables them (extsteps.go says which step does
+// what, and why). stack.go has already merged the stack's lists into the
+// spec.
 func (b *build) extensionObjects(c *cnpgv1.Cluster) {
 	pkgs := b.trunkPackages()
 	dbs, required := b.extensionPlan(c)
-	if len(dbs) > 0 {
-		// The SQL Job logs in with <name>-superuser, which CNPG only
-		// creates with superuser access on (cloudnativepg.md §1.7). It stays
-		// on while stopped so resuming does not rotate the password.
-		c.Spec.EnableSuperuserAccess = ptr(true)
-	}
+	managed, sqlDBs := b.splitSteps(dbs)
+	// Database objects stay while stopped: CloudNativePG applies them when
+	// the primary is back, and removing them would only make a GitOps tool
+	// delete and recreate them.
+	b.databaseObjects(managed)
 	if b.stopped() {
 		// A hibernated Cluster has no pods to install into or to connect
 		// to: no Jobs, and nothing they alone need. Resuming renders the
@@ -127,8 +127,8 @@ func (b *build) extensionObjects(c *cnpgv1.Cluster) {
 	if len(pkgs) > 0 {
 		b.trunkObjects(c, pkgs)
 	}
-	if len(dbs) > 0 {
-		b.extensionSQLObjects(c, dbs, required, len(pkgs) > 0)
+	if len(sqlDBs) > 0 {
+		b.extensionSQLObjects(c, sqlDBs, required, pkgs)
 	}
 }
 
@@ -270,7 +270,7 @@ func (b *build) extensionPlan(c *cnpgv1.Cluster) ([]extDatabase, []string) {
 			if !l.valid || l.enabled && b.res.skipExt[i] {
 				continue // dropped (resolve.go): nothing to create
 			}
-			a := ExtAction{Name: ext.Name, Enable: l.enabled, Version: l.version, Schema: l.schema}
+			a := ExtAction{Name: ext.Name, Enable: l.enabled, Version: l.version, Schema: l.schema, path: l.path}
 			if known {
 				if entry.Schema != "" && a.Schema != "" {
 					if a.Schema != entry.Schema {
@@ -294,12 +294,22 @@ func (b *build) extensionPlan(c *cnpgv1.Cluster) ([]extDatabase, []string) {
 					case !l.enabled && len(paramsSet) > 0:
 						b.warnf(l.path+".enabled", "CloudNativePG creates %s in every database while a %s.* parameter is set (%s), so no DROP is emitted: it would be undone at the next restart; remove those parameters to disable it", ext.Name, entry.CNPGManaged, strings.Join(paramsSet, ", "))
 						continue
+					case l.enabled:
+						// CloudNativePG creates it in every database by
+						// itself; a second owner would fight it
+						// (cloudnativepg.md §4.3).
+						continue
 					}
 				}
 			}
 			if ext.Name == "pg_cron" && l.enabled && l.database != cronDB {
-				b.errorf(l.path+".database", "pg_cron can only be created in database %q (cron.database_name): its CREATE EXTENSION fails in %q; enable it there, or set cron.database_name", cronDB, l.database)
+				b.errorf(l.path+".database", "pg_cron can only be created in database %q (cron.database_name): its CREATE EXTENSION fails in %q; enable it in one database only, or set cron.database_name", cronDB, l.database)
 				continue
+			}
+			if l.enabled && known {
+				b.checkPreloaded(l.path, ext.Name, entry)
+			} else if !l.enabled {
+				b.warnf(l.path+".enabled", "enabled: false drops extension %q in database %q (DROP EXTENSION IF EXISTS, %s); remove the location once it is gone", ext.Name, l.database, dropMode(b.opts.DropCascade))
 			}
 			if l.enabled {
 				required[ext.Name] = true
@@ -473,8 +483,9 @@ func configMapVolume() corev1.Volume {
 	return corev1.Volume{Name: "coredb", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{}}}
 }
 
-// finish names the ConfigMap and the Job after their content and adds them.
-func (b *build) finish(kind, component string, data map[string]string, spec batchv1.JobSpec, wave int) {
+// finish names the ConfigMap and the Job after their content and adds them;
+// hook makes both Argo CD Sync hooks.
+func (b *build) finish(kind, component string, data map[string]string, spec batchv1.JobSpec, hook bool) {
 	name := contentName(b.db.Metadata.Name, kind, contentHash(data, spec))
 	for i := range spec.Template.Spec.Volumes {
 		if cm := spec.Template.Spec.Volumes[i].ConfigMap; cm != nil {
@@ -482,15 +493,17 @@ func (b *build) finish(kind, component string, data map[string]string, spec batc
 		}
 	}
 	cmMeta := b.objectMeta(name, component)
-	setWave(&cmMeta, waveConfig)
+	jobMeta := b.objectMeta(name, component)
+	if hook {
+		setSyncHook(&cmMeta)
+		setSyncHook(&jobMeta)
+	}
 	b.add(&corev1.ConfigMap{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
 		ObjectMeta: cmMeta,
 		Immutable:  ptr(true),
 		Data:       data,
 	})
-	jobMeta := b.objectMeta(name, component)
-	setWave(&jobMeta, wave)
 	b.add(&batchv1.Job{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "batch/v1", Kind: "Job"},
 		ObjectMeta: jobMeta,
@@ -543,8 +556,15 @@ func (b *build) trunkObjects(c *cnpgv1.Cluster, pkgs []trunkPackage) {
 	sa := name + "-trunk"
 	spec := b.jobSpec(componentTrunk, trunkJobDeadline, nobodyUID, ctr, []corev1.Volume{configMapVolume()}, true, sa)
 
+	// The Job's exec rights reach every pod of the namespace: RBAC cannot
+	// name "the pods of this Cluster" (resourceNames needs fixed names,
+	// and CloudNativePG's pod serials grow), so they exist only while a
+	// sync runs the Job. Under Argo CD all of it is a Sync hook, deleted
+	// once the hooks succeeded; under plain kubectl the Job deletes its
+	// Role when it has succeeded, which leaves its RoleBinding pointing at
+	// nothing.
 	saMeta := b.objectMeta(sa, componentTrunk)
-	setWave(&saMeta, waveConfig)
+	setSyncHook(&saMeta)
 	b.add(&corev1.ServiceAccount{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ServiceAccount"},
 		ObjectMeta: saMeta,
@@ -552,7 +572,7 @@ func (b *build) trunkObjects(c *cnpgv1.Cluster, pkgs []trunkPackage) {
 		AutomountServiceAccountToken: ptr(false),
 	})
 	roleMeta := b.objectMeta(sa, componentTrunk)
-	setWave(&roleMeta, waveConfig)
+	setSyncHook(&roleMeta)
 	b.add(&rbacv1.Role{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "Role"},
 		ObjectMeta: roleMeta,
@@ -566,21 +586,26 @@ func (b *build) trunkObjects(c *cnpgv1.Cluster, pkgs []trunkPackage) {
 			// kubectl wait on this Cluster only: get, then list/watch with
 			// a metadata.name field selector, which resourceNames allows.
 			{APIGroups: []string{"postgresql.cnpg.io"}, Resources: []string{"clusters"}, ResourceNames: []string{name}, Verbs: []string{"get", "list", "watch"}},
+			// Give the rights up once done: delete this Role only.
+			{APIGroups: []string{"rbac.authorization.k8s.io"}, Resources: []string{"roles"}, ResourceNames: []string{sa}, Verbs: []string{"delete"}},
 		},
 	})
 	rbMeta := b.objectMeta(sa, componentTrunk)
-	setWave(&rbMeta, waveConfig)
+	setSyncHook(&rbMeta)
 	b.add(&rbacv1.RoleBinding{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "RoleBinding"},
 		ObjectMeta: rbMeta,
 		Subjects:   []rbacv1.Subject{{Kind: "ServiceAccount", Name: sa, Namespace: b.namespace}},
 		RoleRef:    rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: sa},
 	})
-	b.finish("trunk", componentTrunk, data, spec, waveAfterDB)
+	env = append(env, envValue("COREDB_ROLE", sa))
+	spec.Template.Spec.Containers[0].Env = env
+	b.finish("trunk", componentTrunk, data, spec, true)
 }
 
 // extensionSQLObjects emits the extension SQL Job and its ConfigMap.
-func (b *build) extensionSQLObjects(c *cnpgv1.Cluster, dbs []extDatabase, required []string, withTrunk bool) {
+func (b *build) extensionSQLObjects(c *cnpgv1.Cluster, dbs []extDatabase, required []string, pkgs []trunkPackage) {
+	withTrunk := len(pkgs) > 0
 	name := b.db.Metadata.Name
 	data := map[string]string{"extensions.sh": extensionsScript}
 	var keys strings.Builder
@@ -596,6 +621,16 @@ func (b *build) extensionSQLObjects(c *cnpgv1.Cluster, dbs []extDatabase, requir
 		req.WriteString(r + "\n")
 	}
 	data["required-extensions"] = req.String()
+	if withTrunk {
+		// Not read by the script: it puts the package set into the Job's
+		// content hash, so a new Trunk version renames the Job and its
+		// ALTER EXTENSION ... UPDATE runs again.
+		var list strings.Builder
+		for _, p := range pkgs {
+			list.WriteString(p.name + " " + p.version + "\n")
+		}
+		data["trunk-packages"] = list.String()
+	}
 
 	extWait := 0
 	if withTrunk {
@@ -640,5 +675,5 @@ func (b *build) extensionSQLObjects(c *cnpgv1.Cluster, dbs []extDatabase, requir
 		}}},
 	}
 	spec := b.jobSpec(componentExtensions, sqlJobDeadline, postgresUID, ctr, volumes, false, "")
-	b.finish("extensions", componentExtensions, data, spec, waveSQL)
+	b.finish("extensions", componentExtensions, data, spec, false)
 }

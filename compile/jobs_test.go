@@ -34,12 +34,19 @@ func jobsCompileSrc(t testing.TB, src string, opts compile.Options) ([]byte, com
 
 // jobsCompileDBs compiles on target tembo unless opts say otherwise: the
 // Trunk install Job these tests look at exists only there, and the preload
-// libraries Trunk installs are allowed, as --allow-trunk-preloads does.
+// libraries Trunk installs are allowed, as --allow-trunk-preloads does. It
+// targets CloudNativePG 1.25 unless opts say otherwise, where the SQL Job
+// does every database (databases_test.go covers the Database objects of
+// 1.26 and later), with superuser access on, which that Job needs.
 func jobsCompileDBs(t testing.TB, dbs []*compile.CoreDB, opts compile.Options) ([]byte, compile.ErrorList, error) {
 	t.Helper()
 	if opts.Target == "" {
 		opts.Target, opts.AllowTrunkPreloads = "tembo", true
 	}
+	if opts.CNPGVersion == "" {
+		opts.CNPGVersion = "1.25"
+	}
+	opts.SuperuserAccess = true
 	objs, warns, err := compile.Compile(dbs, opts)
 	if err != nil {
 		return nil, warns, err
@@ -156,6 +163,8 @@ spec:
   trunk_installs:
     - {name: pgvector, version: 0.8.0}
     - {name: pg_cron, version: 1.6.4}
+  runtime_config:
+    - {name: shared_preload_libraries, value: pg_cron}
   extensions:
     - name: vector
       locations:
@@ -201,12 +210,17 @@ func TestJobsShape(t *testing.T) {
 			if cm.Immutable == nil || !*cm.Immutable {
 				t.Errorf("ConfigMap %s is not immutable", cm.Name)
 			}
-			wave := map[string]string{jobsTrunk: "1", jobsSQL: "2"}[comp]
-			if got := j.Annotations["argocd.argoproj.io/sync-wave"]; got != wave {
-				t.Errorf("Job wave %q, want %q", got, wave)
-			}
-			if got := cm.Annotations["argocd.argoproj.io/sync-wave"]; got != "-1" {
-				t.Errorf("ConfigMap wave %q, want -1", got)
+			// No sync waves (meta.go): the Trunk objects are Argo CD Sync
+			// hooks, deleted once they succeeded; the SQL Job is a plain
+			// object that never holds a sync.
+			for _, m := range []map[string]string{j.Annotations, cm.Annotations} {
+				if _, ok := m["argocd.argoproj.io/sync-wave"]; ok {
+					t.Errorf("%s carries a sync wave", j.Name)
+				}
+				hook := m["argocd.argoproj.io/hook"] == "Sync" && m["argocd.argoproj.io/hook-delete-policy"] == "BeforeHookCreation,HookSucceeded"
+				if hook != (comp == jobsTrunk) {
+					t.Errorf("%s: hook annotations %v, want a Sync hook only for the Trunk Job", j.Name, m)
+				}
 			}
 			spec := j.Spec
 			if spec.BackoffLimit == nil || *spec.BackoffLimit < 1 || *spec.BackoffLimit > 5 {
@@ -332,6 +346,8 @@ func TestJobsRBAC(t *testing.T) {
 		{"", "pods/exec", "*", "create"}, {"", "pods/exec", "*", "get"},
 		{"postgresql.cnpg.io", "clusters", "shop", "get"}, {"postgresql.cnpg.io", "clusters", "shop", "list"},
 		{"postgresql.cnpg.io", "clusters", "shop", "watch"},
+		// It deletes its own Role once done, and nothing else.
+		{"rbac.authorization.k8s.io", "roles", "shop-trunk", "delete"},
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("Role grants\n%v\nwant exactly\n%v", got, want)
@@ -342,6 +358,13 @@ func TestJobsRBAC(t *testing.T) {
 	}
 	if a := s.accounts[0].AutomountServiceAccountToken; a == nil || *a {
 		t.Errorf("ServiceAccount should not automount its token; only the Job's pod asks for it")
+	}
+	// The exec rights exist only while a sync runs the Job: every Trunk
+	// RBAC object is a Sync hook Argo CD deletes once it succeeded.
+	for _, m := range []map[string]string{s.roles[0].Annotations, s.bindings[0].Annotations, s.accounts[0].Annotations} {
+		if m["argocd.argoproj.io/hook"] != "Sync" || m["argocd.argoproj.io/hook-delete-policy"] != "BeforeHookCreation,HookSucceeded" {
+			t.Errorf("Trunk RBAC annotations %v, want a Sync hook deleted on success", m)
+		}
 	}
 }
 
@@ -363,7 +386,9 @@ func TestJobsContentHashedNames(t *testing.T) {
 		opts             compile.Options
 		trunkNew, sqlNew bool
 	}{
-		{"trunk version", strings.Replace(jobsBase, "version: 0.8.0", "version: 0.8.1", 1), compile.Options{}, true, false},
+		// A new Trunk version must reach ALTER EXTENSION ... UPDATE: the
+		// package set is part of the SQL Job's content.
+		{"trunk version", strings.Replace(jobsBase, "version: 0.8.0", "version: 0.8.1", 1), compile.Options{}, true, true},
 		{"registry", jobsBase, compile.Options{TrunkRegistry: "https://registry.example.com"}, true, false},
 		{"trunk image", jobsBase, compile.Options{TrunkJobImage: "example.com/kubectl:1"}, true, false},
 		{"scale out", strings.Replace(jobsBase, "spec:\n", "spec:\n  replicas: 3\n", 1), compile.Options{}, true, false},
@@ -417,14 +442,17 @@ func TestJobsStopAndEmpty(t *testing.T) {
 		t.Errorf("superuser access should stay on while stopped (no password rotation on resume), got %v", got)
 	}
 
+	// Superuser access is what the spec or the flag says, never a side
+	// effect of the extensions: here on (jobsCompileDBs asks for it) with
+	// nothing that needs it.
 	empty := "apiVersion: coredb.io/v1alpha1\nkind: CoreDB\nmetadata: {name: plain}\nspec:\n  trunk_installs: []\n  extensions: []\n"
 	out, _ = jobsRender(t, empty, compile.Options{})
 	s = jobsDecode(t, out)
 	if len(s.kinds) != 1 {
 		t.Errorf("empty lists should render the Cluster only, got %v", s.kinds)
 	}
-	if _, ok := s.cluster["spec"].(map[string]any)["enableSuperuserAccess"]; ok {
-		t.Errorf("enableSuperuserAccess set without a SQL Job")
+	if got := s.cluster["spec"].(map[string]any)["enableSuperuserAccess"]; got != true {
+		t.Errorf("enableSuperuserAccess = %v, want the explicit true", got)
 	}
 
 	onlyTrunk := "apiVersion: coredb.io/v1alpha1\nkind: CoreDB\nmetadata: {name: plain}\nspec:\n  trunk_installs: [{name: pgvector, version: 0.8.0}]\n"
@@ -493,6 +521,7 @@ func TestJobsCronDatabase(t *testing.T) {
 	src := "apiVersion: coredb.io/v1alpha1\nkind: CoreDB\nmetadata: {name: db}\nspec:\n" +
 		"  runtime_config: [{name: cron.database_name, value: app}]\n" +
 		"  trunk_installs: [{name: pg_cron, version: 1.6.4}]\n" +
+		"  override_configs: [{name: shared_preload_libraries, value: pg_cron}]\n" +
 		"  extensions:\n    - {name: pg_cron, locations: [{database: app, enabled: true}]}\n"
 	if _, _, err := jobsCompileSrc(t, src, compile.Options{}); err != nil {
 		t.Fatalf("pg_cron in cron.database_name: %v", err)
@@ -516,7 +545,9 @@ func TestJobsWarnings(t *testing.T) {
 		{"contrib", "  extensions:\n    - {name: hstore, locations: [{enabled: true}]}\n", "", nil, []string{"warning"}, nil},
 		{"in the stack's image", "  stack: {name: Geospatial}\n  extensions:\n    - {name: postgis, locations: [{enabled: true}]}\n",
 			"", nil, []string{"postgis has no source"}, nil},
-		{"disabled needs nothing", "  extensions:\n    - {name: pg_cron, locations: [{enabled: false}]}\n", "", nil, []string{"warning"}, nil},
+		{"disabled needs nothing, and says what it will do", "  extensions:\n    - {name: pg_cron, locations: [{enabled: false}]}\n", "",
+			[]string{`spec.extensions[0].locations[0].enabled: warning: enabled: false drops extension "pg_cron" in database "postgres" (DROP EXTENSION IF EXISTS, RESTRICT: it fails, changing nothing, while objects depend on it)`},
+			[]string{"has no source"}, nil},
 		{"unknown, declared by a Trunk install", "  trunk_installs: [{name: my_ext, version: 1.0.0}]\n  extensions:\n    - {name: my_ext, locations: [{enabled: true}]}\n",
 			"tembo", []string{`spec.extensions[0].name: warning: extension "my_ext" is not in coredb's catalog`}, nil,
 			func(t *testing.T, sql string) {
@@ -605,7 +636,7 @@ func TestJobsWarnings(t *testing.T) {
 // are about pg_bm25.
 func TestSeedBM25Step(t *testing.T) {
 	// On target tembo, where pg_bm25 is a Trunk install (examples/flags.txt).
-	opts := compile.Options{Target: "tembo", AllowTrunkPreloads: true}
+	opts := compile.Options{Target: "tembo", AllowTrunkPreloads: true, SuperuserAccess: true}
 	before := jobsDecode(t, render(t, "../examples/sample-machine-learning.yaml", opts))
 	after := jobsDecode(t, render(t, "../examples/sample-machine-learning-bm25.yaml", opts))
 	for _, comp := range []string{jobsTrunk, jobsSQL} {
@@ -730,6 +761,7 @@ printf '\n' >>"$FAKE_LOG"
 [ "$1" = --namespace ] && shift 2
 case $1 in
 wait) exit "${FAKE_WAIT_RC:-0}" ;;
+delete) exit 0 ;;
 get) for p in $FAKE_PODS; do printf '%s\n' "$p"; done; exit 0 ;;
 exec)
 	pod=$2
@@ -870,8 +902,13 @@ func TestTrunkScriptFakeKubectl(t *testing.T) {
 			}
 
 			output, code, calls = run(t, sh, "FAKE_PODS=shop-1")
-			if code != 0 || len(calls) != 4 || !strings.Contains(output, "2 ok, 0 failed") {
+			if code != 0 || len(calls) != 5 || !strings.Contains(output, "2 ok, 0 failed") {
 				t.Errorf("all installs succeed: exit %d, calls %q\n%s", code, calls, output)
+			}
+			// Then it gives up its exec rights; after a failure it keeps
+			// them for the retry (the failing run above has no delete).
+			if len(calls) == 5 && calls[4] != "[--namespace][prod][delete][role][shop-trunk][--ignore-not-found][--wait=false]" {
+				t.Errorf("last call %s, want the Role deleted", calls[4])
 			}
 
 			output, code, calls = run(t, sh, "FAKE_PODS=shop-1", "FAKE_WAIT_RC=1")

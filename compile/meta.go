@@ -2,7 +2,6 @@ package compile
 
 import (
 	"maps"
-	"strconv"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -42,24 +41,31 @@ func (b *build) recommendedLabels(component string) map[string]string {
 	}
 }
 
-// Argo CD sync waves. Argo sorts custom resources such as the CNPG Cluster
-// after Jobs when everything is in one wave, and a wave only starts once the
-// previous one is healthy (gitops.md §2.2). Plain kubectl ignores these and
-// applies in stream order (order.go), which follows the same sequence.
+// No Argo CD sync waves. With more than one wave (or a hook phase), Argo CD
+// only moves on, and only ends the sync, once every applied object is
+// Healthy (gitops-engine pkg/sync/sync_context.go: multiStep); one failed
+// extension step would then hold every later object and every later sync
+// until someone terminated the operation by hand. In one step Argo CD
+// applies everything in its kind order (ConfigMaps and RBAC before Jobs,
+// custom resources last; gitops.md §2.2) and the sync ends once applied:
+// the Jobs wait for the database themselves, CloudNativePG's Database
+// objects retry until they apply, and a failure shows as the object's
+// health, fixed by the next Git change. The Trunk objects of target tembo
+// are Sync hooks instead (jobs.go).
+
+// Argo CD hook annotations for objects that exist only for one sync.
 const (
-	waveConfig  = -1 // ConfigMaps, Secrets, RBAC, ObjectStore: referenced by what follows
-	waveCluster = 0  // the Cluster (Argo's default wave; not written)
-	waveAfterDB = 1  // Pooler, ScheduledBackup, Trunk install Job: need a ready Cluster
-	waveSQL     = 2  // extension SQL Job: needs the Trunk installs to have landed
-	waveApps    = 3  // app services: need the extensions they use
+	annotationHook       = "argocd.argoproj.io/hook"
+	annotationHookDelete = "argocd.argoproj.io/hook-delete-policy"
 )
 
-const annotationSyncWave = "argocd.argoproj.io/sync-wave"
-
-// setWave annotates an object with its Argo CD sync wave.
-func setWave(m *metav1.ObjectMeta, wave int) {
+// setSyncHook makes an object an Argo CD Sync hook that is deleted once the
+// hooks succeeded (and before it is created again): it exists only while a
+// sync needs it, and is not part of the Application's tracked state.
+func setSyncHook(m *metav1.ObjectMeta) {
 	if m.Annotations == nil {
 		m.Annotations = map[string]string{}
 	}
-	m.Annotations[annotationSyncWave] = strconv.Itoa(wave)
+	m.Annotations[annotationHook] = "Sync"
+	m.Annotations[annotationHookDelete] = "BeforeHookCreation,HookSucceeded"
 }

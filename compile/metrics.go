@@ -48,7 +48,6 @@ func (b *build) metricsObjects(c *cnpgv1.Cluster) {
 	meta := b.objectMeta(name, "metrics")
 	// CNPG reloads the exporter's queries when a labelled ConfigMap changes.
 	meta.Labels["cnpg.io/reload"] = "true"
-	setWave(&meta, waveConfig)
 	b.add(&corev1.ConfigMap{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
 		ObjectMeta: meta,

@@ -56,7 +56,7 @@ const metricsSpec = `  metrics:
 func TestMetricsConfigMap(t *testing.T) {
 	objs := mustCoreDB(t, metricsSpec, Options{})
 	cm := objOf[*corev1.ConfigMap](t, objs, "ConfigMap", "metrics-db")
-	if cm.Labels["cnpg.io/reload"] != "true" || cm.Annotations["argocd.argoproj.io/sync-wave"] != "-1" {
+	if _, wave := cm.Annotations["argocd.argoproj.io/sync-wave"]; cm.Labels["cnpg.io/reload"] != "true" || wave {
 		t.Errorf("metadata %+v", cm.ObjectMeta)
 	}
 	dec := yaml.NewDecoder(bytes.NewReader([]byte(cm.Data["queries"])))

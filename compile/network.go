@@ -75,7 +75,6 @@ func (b *build) dedicatedService(name, role string, typ corev1.ServiceType, rang
 	// The last wave: a LoadBalancer is not healthy for Argo CD until the
 	// cloud assigns an address, which must not hold back the database's Jobs
 	// and apps.
-	setWave(&meta, waveApps)
 	return &corev1.Service{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
 		ObjectMeta: meta,

@@ -8,8 +8,8 @@ import (
 // kindRank is the output order of kinds. kubectl applies a stream in order
 // and does not wait, so what others reference comes first: identities and
 // permissions, then configuration, then the database, then what runs against
-// it. Argo CD ignores stream order (it sorts by sync wave, then kind), which
-// is why Jobs also carry sync-wave annotations.
+// it. Argo CD ignores stream order and sorts by kind itself (meta.go says
+// why there are no sync waves).
 var kindRank = []string{
 	"ServiceAccount",  // referenced by Jobs and Deployments
 	"Role",            // granted to the service accounts
@@ -20,10 +20,12 @@ var kindRank = []string{
 	"Cluster",         // the database
 	"Pooler",          // needs the Cluster
 	"ScheduledBackup", // needs the Cluster
+	"Database",        // CloudNativePG applies it on the Cluster's primary
 	"Service",         // app and dedicated services
 	"Deployment",      // app services connect to the Cluster
 	"Ingress",         // routes to the app Services
 	"Job",             // installs and SQL run once the Cluster is up
+	"CronJob",         // snapshot retention
 }
 
 func rankOf(kind string) int {

@@ -48,9 +48,11 @@ type merged struct {
 	libFrom map[string]Origin   // library -> where it was first asked for
 }
 
-// mergeSettings applies the precedence above. extLibs are libraries required
-// by enabled extensions; they join the shared_preload_libraries union.
-func mergeSettings(layers []layer, override []Setting, extLibs []Setting) merged {
+// mergeSettings applies the precedence above. Libraries that enabled
+// extensions need are not added: they must be listed (extsteps.go,
+// checkPreloaded), so that removing an extension's entry never unloads the
+// library under a created extension.
+func mergeSettings(layers []layer, override []Setting) merged {
 	m := merged{params: map[string]Setting{}, preload: map[string][]string{}, origin: map[string]Origin{}, libFrom: map[string]Origin{}}
 	union := map[string][]string{}
 	addLibs := func(list string, s Setting) {
@@ -72,9 +74,6 @@ func mergeSettings(layers []layer, override []Setting, extLibs []Setting) merged
 			}
 			m.params[s.Name] = s
 		}
-	}
-	for _, s := range extLibs {
-		addLibs("shared_preload_libraries", s)
 	}
 	for _, s := range override {
 		if slices.Contains(preloadLists, s.Name) {
@@ -171,7 +170,9 @@ func (b *build) settings(res corev1.ResourceRequirements) merged {
 	}
 	layers = append(layers, layer{"spec.runtime_config", pgConfigSettings(b.db.src, "spec.runtime_config", s.RuntimeConfig)})
 	override := pgConfigSettings(b.db.src, "spec.override_configs", s.OverrideConfigs)
-	return mergeSettings(layers, override, b.extensionLibraries())
+	m := mergeSettings(layers, override)
+	b.cronSettings(m)
+	return m
 }
 
 // checkSettings applies CloudNativePG's parameter rules (rules.go) to the
@@ -182,27 +183,6 @@ func (b *build) checkSettings(m merged, res corev1.ResourceRequirements) {
 		rc.MemoryRequest = &q
 	}
 	b.errs = append(b.errs, checkSettings(m.sortedSettings(), rc)...)
-}
-
-// extensionLibraries are the preload libraries the enabled extensions need,
-// from the catalog, each located at the extension that asks for it. Unlike
-// Tembo, whose operator matched library names against extension names (so
-// enabling `anon` never preloaded `anon`), the catalog maps any extension to
-// its library.
-func (b *build) extensionLibraries() []Setting {
-	var out []Setting
-	for i, e := range b.db.Spec.Extensions {
-		if !slices.ContainsFunc(e.Locations, func(l ExtensionLocation) bool { return l.Enabled != nil && *l.Enabled }) {
-			continue
-		}
-		// An optional library (pg_partman's background worker) is only
-		// preloaded when a setting asks for it: it does nothing without
-		// its own configuration (pg_partman_bgw.dbname).
-		if entry, ok := extensions.Lookup(e.Name); ok && entry.Preload != "" && !entry.PreloadOptional {
-			out = append(out, Setting{Name: "shared_preload_libraries", Value: entry.Preload, Origin: b.db.src.at(sprintf("spec.extensions[%d].name", i))})
-		}
-	}
-	return out
 }
 
 // managedDefaults are harmless settings (each the parameter's own default)
@@ -258,4 +238,42 @@ func effectivePreload(m merged) []string {
 		}
 	}
 	return orderLibraries(out)
+}
+
+// cronHost is where pg_cron connects to run jobs: CloudNativePG's socket
+// directory. Over TCP (pg_cron's default, localhost) CloudNativePG's
+// pg_hba.conf asks for a password pg_cron does not have, and every job
+// fails; on the socket, peer authentication lets it in.
+const cronHost = "/controller/run"
+
+// cronSettings sets pg_cron's cron.host wherever pg_cron is preloaded, and
+// cron.database_name when the spec enables pg_cron in exactly one database
+// other than postgres (its CREATE EXTENSION only works there), unless the
+// settings name them already.
+func (b *build) cronSettings(m merged) {
+	if !slices.Contains(m.preload["shared_preload_libraries"], "pg_cron") {
+		return
+	}
+	at := m.libFrom["pg_cron"]
+	if _, ok := m.params["cron.host"]; !ok {
+		m.params["cron.host"] = Setting{Name: "cron.host", Value: cronHost, Origin: at}
+	}
+	if _, ok := m.params["cron.database_name"]; ok {
+		return
+	}
+	var dbs []string
+	for i, e := range b.db.Spec.Extensions {
+		if e.Name != "pg_cron" {
+			continue
+		}
+		for j, l := range e.Locations {
+			if l.Enabled != nil && *l.Enabled && !slices.Contains(dbs, locationDB(l)) {
+				dbs = append(dbs, locationDB(l))
+				at = b.db.src.at(sprintf("spec.extensions[%d].locations[%d].database", i, j))
+			}
+		}
+	}
+	if len(dbs) == 1 && dbs[0] != "postgres" {
+		m.params["cron.database_name"] = Setting{Name: "cron.database_name", Value: dbs[0], Origin: at}
+	}
 }

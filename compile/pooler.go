@@ -166,7 +166,6 @@ func (b *build) poolerObjects(c *cnpgv1.Cluster) {
 	}
 
 	meta := b.objectMeta(b.db.Metadata.Name+"-pooler", "pooler")
-	setWave(&meta, waveAfterDB)
 	instances := int32(1)
 	if b.stopped() {
 		instances = 0

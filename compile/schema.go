@@ -92,6 +92,7 @@ var schemaDoc = map[string]string{
 	"Spec.storageClass":              "StorageClass of the instance volumes; default: the cluster's default class.",
 	"Spec.affinityConfiguration":     "CloudNativePG affinity configuration of the instances.",
 	"Spec.topologySpreadConstraints": "Topology spread constraints of the instances.",
+	"Spec.superuserAccess":           "Turn on CloudNativePG's superuser access (a <name>-superuser Secret): coredb's SQL Job needs it for extensions in database postgres. Never turned on by coredb itself; not a Tembo field.",
 
 	"StackRef.name":            "Stack name, case-insensitive: Analytics, Geospatial, MachineLearning, MessageQueue, MongoAlternative, OLTP, ParadeDB, Standard, Timeseries, VectorDB.",
 	"StackRef.postgres_config": "Settings added on top of the stack's own.",
@@ -169,6 +170,8 @@ var schemaDoc = map[string]string{
 	"DeclaredImage.extensions":                 "SQL extension names the image ships besides contrib.",
 	"DeclaredImage.libraries":                  "Preloadable libraries it ships besides contrib and its extensions' own.",
 	"DeclaredImage.barmanCloud":                "The image has barman-cloud (in-tree Barman Cloud backups).",
+	"DeclaredImage.versions":                   "Extension versions it ships, where known: Database objects pin them, so a new build reaches ALTER EXTENSION ... UPDATE TO.",
+	"DeclaredExtension.versions":               "Extension versions it holds, where known: Database objects pin them.",
 	"DeclaredImage.description":                "Free text.",
 	"DeclaredExtension.name":                   "Volume name: mounted at /extensions/<name>; lower-case letters, digits and '-'.",
 	"DeclaredExtension.image":                  "Extension image reference; pin it by digest.",

@@ -427,6 +427,9 @@ func TestSchema_required(t *testing.T) {
 	}
 	user := deepCopy(base).(map[string]any)
 	user["spec"].(map[string]any)["image"] = "registry.example.com/pg:18-x"
+	user["spec"].(map[string]any)["superuserAccess"] = true
+	user["spec"].(map[string]any)["runtime_config"] = append(user["spec"].(map[string]any)["runtime_config"].([]any),
+		map[string]any{"name": "shared_preload_libraries", "value": "pg_cron"})
 	user["spec"].(map[string]any)["extensions"] = []any{
 		map[string]any{"name": "pgmq", "locations": []any{map[string]any{"enabled": true}}},
 		map[string]any{"name": "pg_cron", "locations": []any{map[string]any{"enabled": true}}},

@@ -34,34 +34,38 @@ type Metadata struct {
 
 // Spec is CoreDBSpec.
 type Spec struct {
-	Replicas                  *int32                            `yaml:"replicas"`
-	Resources                 *corev1.ResourceRequirements      `yaml:"resources"`
-	Storage                   *resource.Quantity                `yaml:"storage"`
-	SharedirStorage           *resource.Quantity                `yaml:"sharedirStorage" coredb:"ignored"`
-	PkglibdirStorage          *resource.Quantity                `yaml:"pkglibdirStorage" coredb:"ignored"`
-	PostgresExporterEnabled   *bool                             `yaml:"postgresExporterEnabled" coredb:"ignored"`
-	Image                     string                            `yaml:"image"`
-	PostgresExporterImage     string                            `yaml:"postgresExporterImage" coredb:"ignored"`
-	DedicatedNetworking       *DedicatedNetworking              `yaml:"dedicatedNetworking"`
-	Port                      *int32                            `yaml:"port"`
-	UID                       *int32                            `yaml:"uid" coredb:"ignored"`
-	Extensions                []Extension                       `yaml:"extensions"`
-	TrunkInstalls             []TrunkInstall                    `yaml:"trunk_installs"`
-	Stop                      *bool                             `yaml:"stop"`
-	ServiceAccountTemplate    *ServiceAccountTemplate           `yaml:"serviceAccountTemplate"`
-	Backup                    *Backup                           `yaml:"backup"`
-	Metrics                   *Metrics                          `yaml:"metrics"`
-	ExtraDomainsRW            []string                          `yaml:"extra_domains_rw"`
-	IPAllowList               []string                          `yaml:"ipAllowList"`
-	DisableIngress            *bool                             `yaml:"disableIngress"`
-	Stack                     *StackRef                         `yaml:"stack"`
-	RuntimeConfig             []PgConfig                        `yaml:"runtime_config"`
-	OverrideConfigs           []PgConfig                        `yaml:"override_configs"`
-	ConnectionPooler          *ConnectionPooler                 `yaml:"connectionPooler"`
-	AppServices               []AppService                      `yaml:"appServices"`
-	Restore                   *Restore                          `yaml:"restore"`
-	StorageClass              string                            `yaml:"storageClass"`
-	AffinityConfiguration     *cnpgv1.AffinityConfiguration     `yaml:"affinityConfiguration"`
+	Replicas                *int32                        `yaml:"replicas"`
+	Resources               *corev1.ResourceRequirements  `yaml:"resources"`
+	Storage                 *resource.Quantity            `yaml:"storage"`
+	SharedirStorage         *resource.Quantity            `yaml:"sharedirStorage" coredb:"ignored"`
+	PkglibdirStorage        *resource.Quantity            `yaml:"pkglibdirStorage" coredb:"ignored"`
+	PostgresExporterEnabled *bool                         `yaml:"postgresExporterEnabled" coredb:"ignored"`
+	Image                   string                        `yaml:"image"`
+	PostgresExporterImage   string                        `yaml:"postgresExporterImage" coredb:"ignored"`
+	DedicatedNetworking     *DedicatedNetworking          `yaml:"dedicatedNetworking"`
+	Port                    *int32                        `yaml:"port"`
+	UID                     *int32                        `yaml:"uid" coredb:"ignored"`
+	Extensions              []Extension                   `yaml:"extensions"`
+	TrunkInstalls           []TrunkInstall                `yaml:"trunk_installs"`
+	Stop                    *bool                         `yaml:"stop"`
+	ServiceAccountTemplate  *ServiceAccountTemplate       `yaml:"serviceAccountTemplate"`
+	Backup                  *Backup                       `yaml:"backup"`
+	Metrics                 *Metrics                      `yaml:"metrics"`
+	ExtraDomainsRW          []string                      `yaml:"extra_domains_rw"`
+	IPAllowList             []string                      `yaml:"ipAllowList"`
+	DisableIngress          *bool                         `yaml:"disableIngress"`
+	Stack                   *StackRef                     `yaml:"stack"`
+	RuntimeConfig           []PgConfig                    `yaml:"runtime_config"`
+	OverrideConfigs         []PgConfig                    `yaml:"override_configs"`
+	ConnectionPooler        *ConnectionPooler             `yaml:"connectionPooler"`
+	AppServices             []AppService                  `yaml:"appServices"`
+	Restore                 *Restore                      `yaml:"restore"`
+	StorageClass            string                        `yaml:"storageClass"`
+	AffinityConfiguration   *cnpgv1.AffinityConfiguration `yaml:"affinityConfiguration"`
+	// SuperuserAccess turns on CloudNativePG's superuser access
+	// (enableSuperuserAccess), which coredb's SQL Job needs for database
+	// postgres. Not a Tembo field: coredb never turns it on by itself.
+	SuperuserAccess           *bool                             `yaml:"superuserAccess"`
 	TopologySpreadConstraints []corev1.TopologySpreadConstraint `yaml:"topologySpreadConstraints"`
 }
 

@@ -86,7 +86,7 @@ func TestStackEngineValues(t *testing.T) {
 			// Which extensions the images ship does not change the engine;
 			// on target tembo the stacks' Trunk installs keep their settings
 			// (columnar.*).
-			objs, _, err := compileSrc(t, src, Options{Target: "tembo", AllowTrunkPreloads: true, DropUnavailable: true})
+			objs, _, err := compileSrc(t, src, Options{Target: "tembo", AllowTrunkPreloads: true, DropUnavailable: true, SuperuserAccess: true})
 			if err != nil {
 				t.Fatalf("%s %s: %v", name, storage, err)
 			}

@@ -210,9 +210,10 @@ var inImage = map[string]map[string]string{
 
 // libraryProjects names the trunk project that provides a preload library
 // whose name differs from its project.
-var libraryProjects = map[string]string{
-	"pgml":           "postgresml",
-	"pg_partman_bgw": "pg_partman",
+var libraryProjects = map[string][]string{
+	"pgml":           {"postgresml"},
+	"pg_partman_bgw": {"pg_partman"},
+	"pg_ivm":         {"pg_ivm", "tembo_ivm"},
 }
 
 // libraryInImage lists preload libraries every Tembo *-cnpg image contains:
@@ -349,11 +350,11 @@ func problems(file string, src []byte) []string {
 		}
 		for lib := range strings.SplitSeq(c.Value, ",") {
 			lib = strings.TrimSpace(lib)
-			project := lib
+			projects := []string{lib}
 			if p, ok := libraryProjects[lib]; ok {
-				project = p
+				projects = p
 			}
-			if _, ok := trunk[project]; !ok && !libraryInImage[lib] {
+			if !slices.ContainsFunc(projects, func(p string) bool { _, ok := trunk[p]; return ok }) && !libraryInImage[lib] {
 				add("shared_preload_libraries has %q but no trunk install provides it and the image does not contain it", lib)
 			}
 		}

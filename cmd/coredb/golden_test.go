@@ -17,8 +17,10 @@ import (
 // for target cnpg, golden/tembo/NAME.yaml for target tembo. Where the table
 // adds --drop-unavailable or --allow-trunk-preloads, the render without them
 // must fail, and its stderr is kept as NAME.err next to the golden: the
-// documented reason the flag is needed. COREDB_UPDATE=1 rewrites them all;
-// review every diff.
+// documented reason the flag is needed. A line marked "!" says the target
+// refuses the file even with its flags: then the render must fail, and its
+// stderr is the golden. COREDB_UPDATE=1 rewrites them all; review every
+// diff.
 func TestGolden(t *testing.T) {
 	// From the repository root, so file names in messages read as users
 	// see them.
@@ -41,9 +43,19 @@ func TestGolden(t *testing.T) {
 			base := filepath.Base(ex)
 			name := strings.TrimSuffix(base, ".yaml")
 			flags := table.Flags("examples/"+base, target)
+			refused := table.Refuses("examples/"+base, target)
 			t.Run(target+"/"+name, func(t *testing.T) {
 				args := append(append([]string{"render", "--target", target}, flags...), ex)
 				out, errOut, code := runCLI(args)
+				if refused {
+					// Documented as refused: the error is the golden.
+					if code != 1 || len(out) > 0 {
+						t.Fatalf("examples/flags.txt says target %s refuses %s, but coredb %s exits %d; remove the !", target, base, strings.Join(args, " "), code)
+					}
+					check(t, filepath.Join(dir, name+".err"), errOut)
+					want[filepath.Join(dir, name+".err")] = true
+					return
+				}
 				if code != 0 {
 					t.Fatalf("coredb %s: exit %d\n%s", strings.Join(args, " "), code, errOut)
 				}

@@ -28,6 +28,7 @@ type renderOptions struct {
 	dropUnavailable    bool
 	allowTrunkPreloads bool
 	images             []string
+	superuserAccess    bool
 	trunkJobImage      string
 	trunkRegistry      string
 	dropCascade        bool
@@ -48,6 +49,7 @@ func (o *renderOptions) bind(c *cobra.Command, withOutput bool) {
 	f.StringVar(&o.target, "target", "cnpg", "where the output runs: cnpg (stock CloudNativePG) or tembo (CloudNativePG with Tembo's tembo-pod-init webhook, for Tembo's images and Trunk)")
 	f.BoolVar(&o.dropUnavailable, "drop-unavailable", false, "leave out every extension, Trunk install and preload library without a source (and what is tied to it) instead of failing")
 	f.BoolVar(&o.allowTrunkPreloads, "allow-trunk-preloads", false, "target tembo: render preload libraries only a Trunk install provides (apply without them first)")
+	f.BoolVar(&o.superuserAccess, "superuser-access", false, "turn on CloudNativePG's superuser access for CoreDBs whose spec.superuserAccess is unset (coredb's SQL Job needs it for database postgres)")
 	f.StringArrayVar(&o.images, "images", nil, "file of ImageSet documents declaring images and what they ship (repeatable; ImageSets among the inputs count too)")
 	f.StringVar(&o.trunkJobImage, "trunk-job-image", "", "image of the Trunk install Job (needs sh and kubectl; default: a pinned kubectl image)")
 	f.StringVar(&o.trunkRegistry, "trunk-registry", "", "Trunk registry URL (default: Trunk's own)")
@@ -55,7 +57,7 @@ func (o *renderOptions) bind(c *cobra.Command, withOutput bool) {
 	f.StringVar(&o.backupMethod, "backup-method", "", "barmanObjectStore (in-tree, default) or plugin (Barman Cloud plugin), unless spec.backup.method says")
 	f.StringVar(&o.ingressClass, "ingress-class", "", "emit a networking.k8s.io/v1 Ingress of this class for app services with routing")
 	f.StringVar(&o.ingressHost, "ingress-host", "", "host name for those Ingresses")
-	f.BoolVar(&o.protectCluster, "protect-cluster", false, "annotate the Cluster with Argo CD Prune=false,Delete=false")
+	f.BoolVar(&o.protectCluster, "protect-cluster", true, "annotate the Cluster with Argo CD Prune=false,Delete=false, so removing the CoreDB from Git never deletes the database (--protect-cluster=false for ephemeral environments)")
 }
 
 func (o *renderOptions) compileOptions() compile.Options {
@@ -66,13 +68,14 @@ func (o *renderOptions) compileOptions() compile.Options {
 		Target:             o.target,
 		DropUnavailable:    o.dropUnavailable,
 		AllowTrunkPreloads: o.allowTrunkPreloads,
+		SuperuserAccess:    o.superuserAccess,
 		TrunkJobImage:      o.trunkJobImage,
 		TrunkRegistry:      o.trunkRegistry,
 		DropCascade:        o.dropCascade,
 		BackupMethod:       o.backupMethod,
 		IngressClass:       o.ingressClass,
 		IngressHost:        o.ingressHost,
-		ProtectCluster:     o.protectCluster,
+		AllowClusterPrune:  !o.protectCluster,
 	}
 }
 

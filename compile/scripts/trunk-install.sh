@@ -95,4 +95,13 @@ say "summary: $total installs on Cluster $CLUSTER, $((total - failed)) ok, $fail
 if [ "$failed" -gt 0 ]; then
   exit 1
 fi
+# Done: give up the exec rights (the Role; the RoleBinding then grants
+# nothing). Argo CD deletes all of it anyway, as Sync hooks.
+if [ -n "${COREDB_ROLE:-}" ]; then
+  if kubectl --namespace "$NAMESPACE" delete role "$COREDB_ROLE" --ignore-not-found --wait=false; then
+    say "deleted Role $COREDB_ROLE: this Job's exec rights are gone"
+  else
+    say "could not delete Role $COREDB_ROLE; delete it by hand: it lets pods/exec into every pod of the namespace"
+  fi
+fi
 exit 0

@@ -59,6 +59,9 @@ type Source struct {
 	Volumes []Volume
 	// Trunk is the Trunk project that installs it (FromTrunk).
 	Trunk string
+	// Version is the extension version the source is known to ship, ""
+	// when unknown (official extension images, declared versions).
+	Version string
 	// Why says, for Missing, why no source applies.
 	Why string
 	// Requires are, for Missing, the required extensions that have no
@@ -135,7 +138,7 @@ func (e Env) own(key, lib string, entry extensions.Entry, known bool) Source {
 		return Source{Kind: FromImage}
 	case img.Declared != nil:
 		if img.Declared.ships(key, lib, entry, known) {
-			return Source{Kind: FromImage}
+			return Source{Kind: FromImage, Version: img.Declared.Versions[key]}
 		}
 		why = append(why, sprintf("image %s is declared without it", Short(img.Ref)))
 	case img.Family != nil:
@@ -147,13 +150,13 @@ func (e Env) own(key, lib string, entry extensions.Entry, known bool) Source {
 		why = append(why, sprintf("coredb does not know what image %s ships (declare it in an ImageSet)", Short(img.Ref)))
 	}
 
-	if v, reason := e.officialVolume(key, entry, known); v != nil {
-		return Source{Kind: FromExtensionImage, Volumes: v}
+	if v, version, reason := e.officialVolume(key, entry, known); v != nil {
+		return Source{Kind: FromExtensionImage, Volumes: v, Version: version}
 	} else if reason != "" {
 		why = append(why, reason)
 	}
-	if v, reason := e.declaredVolume(key, lib, entry, known); v != nil {
-		return Source{Kind: FromDeclaredExtension, Volumes: []Volume{*v}}
+	if v, version, reason := e.declaredVolume(key, lib, entry, known); v != nil {
+		return Source{Kind: FromDeclaredExtension, Volumes: []Volume{*v}, Version: version}
 	} else if reason != "" {
 		why = append(why, reason)
 	}
@@ -197,22 +200,22 @@ func (e Env) volumesUsable() (bool, string) {
 
 // officialVolume finds the official extension image that ships the item,
 // with the ones it requires.
-func (e Env) officialVolume(key string, entry extensions.Entry, known bool) ([]Volume, string) {
+func (e Env) officialVolume(key string, entry extensions.Entry, known bool) ([]Volume, string, string) {
 	if !known {
-		return nil, ""
+		return nil, "", ""
 	}
 	all := extensions.ExtensionImages()
 	i := slices.IndexFunc(all, func(x extensions.ExtensionImage) bool { return slices.Contains(x.Ships, entry.Name) })
 	if i < 0 {
-		return nil, "no official extension image ships it"
+		return nil, "", "no official extension image ships it"
 	}
 	if ok, why := e.volumesUsable(); !ok {
-		return nil, sprintf("official extension image %s ships it, but %s", all[i].Name, why)
+		return nil, "", sprintf("official extension image %s ships it, but %s", all[i].Name, why)
 	}
 	// Official extension images are built on the official Debian images;
 	// the image must be one of those, of the same Debian release.
 	if e.Image.Family == nil || e.Image.Family.Target != extensions.TargetCNPG || all[i].Images[e.Image.Distro] == "" {
-		return nil, sprintf("official extension image %s ships it, but only for CloudNativePG's own operand images on %s (image %s)",
+		return nil, "", sprintf("official extension image %s ships it, but only for CloudNativePG's own operand images on %s (image %s)",
 			all[i].Name, strings.Join(slices.Sorted(maps.Keys(all[i].Images)), " or "), Short(e.Image.Ref))
 	}
 	var out []Volume
@@ -229,11 +232,11 @@ func (e Env) officialVolume(key string, entry extensions.Entry, known bool) ([]V
 		}
 	}
 	add(all[i])
-	return sortVolumes(out), ""
+	return sortVolumes(out), all[i].Version, ""
 }
 
 // declaredVolume finds a declared extension image that ships the item.
-func (e Env) declaredVolume(key, lib string, entry extensions.Entry, known bool) (*Volume, string) {
+func (e Env) declaredVolume(key, lib string, entry extensions.Entry, known bool) (*Volume, string, string) {
 	var match *DeclaredExtension
 	for _, d := range e.Declared {
 		ships := slices.Contains(d.Extensions, key) || (lib != "" && slices.Contains(d.Libraries, lib))
@@ -246,16 +249,16 @@ func (e Env) declaredVolume(key, lib string, entry extensions.Entry, known bool)
 		}
 	}
 	if match == nil {
-		return nil, ""
+		return nil, "", ""
 	}
 	if ok, why := e.volumesUsable(); !ok {
-		return nil, sprintf("declared extension image %s ships it, but %s", match.Name, why)
+		return nil, "", sprintf("declared extension image %s ships it, but %s", match.Name, why)
 	}
 	if match.Major != e.Image.Major {
-		return nil, sprintf("declared extension image %s ships it, but for Postgres %d, and this Cluster runs %d", match.Name, match.Major, e.Image.Major)
+		return nil, "", sprintf("declared extension image %s ships it, but for Postgres %d, and this Cluster runs %d", match.Name, match.Major, e.Image.Major)
 	}
 	return &Volume{Name: match.Name, Image: match.Image, ExtensionControlPath: match.ExtensionControlPath,
-		DynamicLibraryPath: match.DynamicLibraryPath, LDLibraryPath: match.LDLibraryPath, Declared: match.ID}, ""
+		DynamicLibraryPath: match.DynamicLibraryPath, LDLibraryPath: match.LDLibraryPath, Declared: match.ID}, match.Versions[key], ""
 }
 
 func mergeVolumes(a, b []Volume) []Volume {

@@ -90,8 +90,9 @@ type DeclaredImage struct {
 	// tag of it.
 	Image       string
 	Contrib     bool
-	Extensions  []string // SQL extension names
-	Libraries   []string // preloadable libraries
+	Extensions  []string          // SQL extension names
+	Libraries   []string          // preloadable libraries
+	Versions    map[string]string // extension -> the version it ships, where declared
 	BarmanCloud bool
 	// ID lets the caller find its declaration again (for messages).
 	ID int
@@ -134,6 +135,7 @@ type DeclaredExtension struct {
 	ExtensionControlPath []string
 	DynamicLibraryPath   []string
 	LDLibraryPath        []string
+	Versions             map[string]string // extension -> the version it ships, where declared
 	ID                   int
 }
 

@@ -19,7 +19,11 @@ var Targets = []string{"cnpg", "tembo"}
 
 // SourceFlags are the flags that make a refused render succeed; a line
 // with one of them claims that the render without them fails.
-var SourceFlags = map[string]bool{"--drop-unavailable": true, "--allow-trunk-preloads": true}
+var SourceFlags = map[string]bool{"--drop-unavailable": true, "--allow-trunk-preloads": true, "--superuser-access": true}
+
+// Refused is the first "flag" of a line whose file the target refuses even
+// with the flags that follow: the tests keep the error as the golden.
+const Refused = "!"
 
 // Table maps "path target" to the flags of that line.
 type Table map[string][]string
@@ -52,9 +56,19 @@ func Read(path string) (Table, error) {
 }
 
 // Flags are the flags of a file (examples/x.yaml or conformance/sub/x.yaml)
-// on a target, without --target.
+// on a target, without --target and without the Refused mark.
 func (t Table) Flags(path, target string) []string {
-	return t[filepath.ToSlash(path)+" "+target]
+	f := t[filepath.ToSlash(path)+" "+target]
+	if len(f) > 0 && f[0] == Refused {
+		return f[1:]
+	}
+	return f
+}
+
+// Refuses reports whether the target refuses the file even with its flags.
+func (t Table) Refuses(path, target string) bool {
+	f := t[filepath.ToSlash(path)+" "+target]
+	return len(f) > 0 && f[0] == Refused
 }
 
 // WithoutSourceFlags drops the flags in SourceFlags.
@@ -77,6 +91,8 @@ func Options(target string, flags []string) (compile.Options, error) {
 		switch f := flags[i]; f {
 		case "--drop-unavailable":
 			o.DropUnavailable = true
+		case "--superuser-access":
+			o.SuperuserAccess = true
 		case "--allow-trunk-preloads":
 			o.AllowTrunkPreloads = true
 		case "--ingress-class", "--ingress-host", "--cnpg-version":
