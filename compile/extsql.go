@@ -26,6 +26,9 @@ type ExtAction struct {
 	// image or package set reaches it (CloudNativePG updates only to a
 	// version the Database object names).
 	UpdateOnly bool
+	// Relocatable: the control file allows ALTER EXTENSION ... SET SCHEMA,
+	// so an extension created in another schema is moved to Schema.
+	Relocatable bool
 
 	path string // the location it came from, for messages
 }
@@ -143,6 +146,28 @@ END
 				w("CREATE EXTENSION IF NOT EXISTS %s SCHEMA %s CASCADE;\n", quoteIdent(a.Name), quoteIdent(a.Schema))
 			} else {
 				w("CREATE EXTENSION IF NOT EXISTS %s CASCADE;\n", quoteIdent(a.Name))
+			}
+		}
+		var moves []ExtAction
+		for _, a := range enabled {
+			if a.Schema != "" && a.Relocatable {
+				moves = append(moves, a)
+			}
+		}
+		if len(moves) > 0 {
+			// CREATE ... IF NOT EXISTS leaves an existing extension where
+			// it is: a relocatable one is moved to the schema the spec names
+			// now.
+			w("\n-- Move to the schema named now.\n")
+			for _, a := range moves {
+				w("DO %s;\n", dollarQuote(sprintf(`
+BEGIN
+  IF EXISTS (SELECT FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
+             WHERE e.extname = %s AND n.nspname <> %s) THEN
+    EXECUTE %s;
+  END IF;
+END
+`, quoteLiteral(a.Name), quoteLiteral(a.Schema), quoteLiteral("ALTER EXTENSION "+quoteIdent(a.Name)+" SET SCHEMA "+quoteIdent(a.Schema)))))
 			}
 		}
 		w("\n-- Update to the installed default version.\n")

@@ -154,7 +154,7 @@ func checkImageSets(sets []*ImageSet, cnpg Version) (declarations, ErrorList) {
 			seenImg[im.Image] = at(p).where()
 			ok = checkNames(&errs, set, p+".extensions", im.Extensions, validExtensionName) && ok
 			ok = checkNames(&errs, set, p+".libraries", im.Libraries, validLibraryName) && ok
-			ok = checkVersions(&errs, set, p+".versions", im.Versions, im.Extensions) && ok
+			ok = checkVersions(&errs, set, p+".versions", im.Versions, im.Extensions, im.Contrib == nil || *im.Contrib) && ok
 			if !ok {
 				continue
 			}
@@ -211,7 +211,7 @@ func checkImageSets(sets []*ImageSet, cnpg Version) (declarations, ErrorList) {
 			}
 			ok = checkNames(&errs, set, p+".extensions", x.Extensions, validExtensionName) && ok
 			ok = checkNames(&errs, set, p+".libraries", x.Libraries, validLibraryName) && ok
-			ok = checkVersions(&errs, set, p+".versions", x.Versions, x.Extensions) && ok
+			ok = checkVersions(&errs, set, p+".versions", x.Versions, x.Extensions, false) && ok
 			for _, f := range []struct {
 				key   string
 				paths []string
@@ -285,14 +285,15 @@ func validLibraryName(s string) error {
 	return nil
 }
 
-// checkVersions: each key is one of the declared extensions, each value a
-// version.
-func checkVersions(errs *ErrorList, set *ImageSet, p string, versions map[string]string, exts []string) bool {
+// checkVersions: each key is one of the declared extensions (or a contrib
+// module, when the image has contrib), each value a version.
+func checkVersions(errs *ErrorList, set *ImageSet, p string, versions map[string]string, exts []string, contrib bool) bool {
 	ok := true
 	for _, k := range slices.Sorted(maps.Keys(versions)) {
+		e, known := extensions.Lookup(k)
 		switch {
-		case !slices.Contains(exts, k):
-			*errs = append(*errs, set.src.at(p+"["+k+"]").errorf(false, "%q is not among the declared extensions", k))
+		case !slices.Contains(exts, k) && !(contrib && known && e.Contrib && e.Name == k):
+			*errs = append(*errs, set.src.at(p+"["+k+"]").errorf(false, "%q is not among the declared extensions (or contrib)", k))
 			ok = false
 		case validVersion(versions[k]) != nil:
 			*errs = append(*errs, set.src.at(p+"["+k+"]").errorf(false, "%v", validVersion(versions[k])))

@@ -270,7 +270,7 @@ func (b *build) extensionPlan(c *cnpgv1.Cluster) ([]extDatabase, []string) {
 			if !l.valid || l.enabled && b.res.skipExt[i] {
 				continue // dropped (resolve.go): nothing to create
 			}
-			a := ExtAction{Name: ext.Name, Enable: l.enabled, Version: l.version, Schema: l.schema, path: l.path}
+			a := ExtAction{Name: ext.Name, Enable: l.enabled, Version: l.version, Schema: l.schema, Relocatable: known && entry.Relocatable, path: l.path}
 			if known {
 				if entry.Schema != "" && a.Schema != "" {
 					if a.Schema != entry.Schema {
