@@ -203,6 +203,12 @@ func (b *build) checkPgConfig(path string, c PgConfig) {
 	if !b.db.src.has(path + ".value") {
 		b.errorf(path+".value", "required (write \"\" for an empty value)")
 	}
+	// CloudNativePG writes each setting as one line of postgresql.conf, whose
+	// quoted values cannot hold a line break or NUL: such a value would end
+	// the line and turn the rest into another setting, or stop Postgres.
+	if strings.ContainsAny(c.Value, "\n\r\x00") {
+		b.errorf(path+".value", "must not contain a line break or NUL (postgresql.conf holds one setting per line), got %q", c.Value)
+	}
 }
 
 // checkImage applies CNPG's image tag rules (cloudnativepg.md §1.1, rule 6):
