@@ -67,17 +67,21 @@ func Compile(dbs []*CoreDB, opts Options) ([]Object, ErrorList, error) {
 		return nil, nil, ErrorList{{Msg: err.Error()}}
 	}
 	var (
-		objs []Object
-		errs ErrorList
+		objs   []Object
+		owners []*CoreDB // owners[i] produced objs[i]
+		errs   ErrorList
 	)
 	for _, db := range dbs {
 		b := newBuild(db, opts)
 		b.cnpg = cnpg
 		b.run()
 		objs = append(objs, b.objs...)
+		for range b.objs {
+			owners = append(owners, db)
+		}
 		errs = append(errs, b.errs...)
 	}
-	errs = append(errs, checkDuplicates(objs)...)
+	errs = append(errs, checkDuplicates(objs, owners)...)
 	if opts.Strict {
 		for _, e := range errs {
 			e.Warning = false
@@ -266,15 +270,19 @@ func pgMajor(img string) int {
 
 // checkDuplicates fails when two CoreDBs would produce objects of the same
 // identity: one would silently overwrite the other on apply.
-func checkDuplicates(objs []Object) ErrorList {
+func checkDuplicates(objs []Object, owners []*CoreDB) ErrorList {
 	var errs ErrorList
-	seen := map[string]bool{}
-	for _, o := range objs {
+	first := map[string]*CoreDB{}
+	for i, o := range objs {
 		key := o.GetObjectKind().GroupVersionKind().Kind + "/" + o.GetNamespace() + "/" + o.GetName()
-		if seen[key] {
-			errs = append(errs, &FieldError{Msg: sprintf("two CoreDBs produce the same object %s (namespace %q); give them different names or namespaces", key, o.GetNamespace())})
+		if prev, dup := first[key]; dup {
+			// Reported at the later CoreDB's name, like a duplicate key, so
+			// the message has a file and line to go to.
+			at := prev.src.at("metadata.name")
+			errs = append(errs, owners[i].src.at("metadata.name").errorf(false, "two CoreDBs produce the same object %s (namespace %q; the other is at %s:%d); give them different names or namespaces", key, o.GetNamespace(), at.File, at.Line))
+			continue
 		}
-		seen[key] = true
+		first[key] = owners[i]
 	}
 	return errs
 }
