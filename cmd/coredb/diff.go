@@ -121,7 +121,7 @@ Exit codes: 0 the same, 1 different, 2 error (as diff(1) and kubectl diff).`,
 	}
 	opts.bind(c, false)
 	c.Flags().StringVarP(&output, "output", "o", manifestdiff.Text, "output format: text, markdown (a pull-request comment) or json")
-	c.Flags().StringVar(&gitRev, "git", "", "compare PATHs at git revision REV with the work tree")
+	c.Flags().StringVar(&gitRev, "git", "", "compare PATHs at git revision `REV` with the work tree (default PATH: .)")
 	return c
 }
 
