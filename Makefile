@@ -1,7 +1,7 @@
 # Convenience targets; all logic lives in Go and in the scripts they call.
 GO ?= go
 
-.PHONY: build test golden vet e2e bench check
+.PHONY: build test golden vet e2e bench check fuzz
 
 build:
 	$(GO) build -o bin/coredb ./cmd/coredb
@@ -21,6 +21,12 @@ golden:
 # See docs/e2e.md.
 e2e:
 	GO=$(GO) bash e2e/run.sh
+
+# Every fuzz target for FUZZTIME each (default 60s), then executions per
+# target, the total and the slowest inputs. CI runs it with FUZZTIME=10s.
+FUZZTIME ?= 60s
+fuzz:
+	GO=$(GO) FUZZTIME=$(FUZZTIME) bash scripts/fuzz.sh
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./compile

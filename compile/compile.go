@@ -90,15 +90,21 @@ func Compile(dbs []*CoreDB, opts Options) ([]Object, ErrorList, error) {
 		return nil, nil, ErrorList{{Msg: sprintf("unknown target %q: want cnpg or tembo", opts.Target)}}
 	}
 	decl, errs := checkImageSets(opts.ImageSets, cnpg)
-	var objs []Object
+	var (
+		objs   []Object
+		owners []*CoreDB // owners[i] produced objs[i]
+	)
 	for _, db := range dbs {
 		b := newBuild(db, opts)
 		b.cnpg, b.target, b.decl = cnpg, target, decl
 		b.run()
 		objs = append(objs, b.objs...)
+		for range b.objs {
+			owners = append(owners, db)
+		}
 		errs = append(errs, b.errs...)
 	}
-	errs = append(errs, checkDuplicates(objs)...)
+	errs = append(errs, checkDuplicates(objs, owners)...)
 	if opts.Strict {
 		for _, e := range errs {
 			e.Warning = false
@@ -237,6 +243,12 @@ func (b *build) checkPgConfig(path string, c PgConfig) {
 	if !b.db.src.has(path + ".value") {
 		b.errorf(path+".value", "required (write \"\" for an empty value)")
 	}
+	// CloudNativePG writes each setting as one line of postgresql.conf, whose
+	// quoted values cannot hold a line break or NUL: such a value would end
+	// the line and turn the rest into another setting, or stop Postgres.
+	if strings.ContainsAny(c.Value, "\n\r\x00") {
+		b.errorf(path+".value", "must not contain a line break or NUL (postgresql.conf holds one setting per line), got %q", c.Value)
+	}
 }
 
 // checkImage applies CNPG's image tag rules (cloudnativepg.md §1.1, rule 6):
@@ -294,15 +306,19 @@ func pgMajor(img string) int {
 
 // checkDuplicates fails when two CoreDBs would produce objects of the same
 // identity: one would silently overwrite the other on apply.
-func checkDuplicates(objs []Object) ErrorList {
+func checkDuplicates(objs []Object, owners []*CoreDB) ErrorList {
 	var errs ErrorList
-	seen := map[string]bool{}
-	for _, o := range objs {
+	first := map[string]*CoreDB{}
+	for i, o := range objs {
 		key := o.GetObjectKind().GroupVersionKind().Kind + "/" + o.GetNamespace() + "/" + o.GetName()
-		if seen[key] {
-			errs = append(errs, &FieldError{Msg: sprintf("two CoreDBs produce the same object %s (namespace %q); give them different names or namespaces", key, o.GetNamespace())})
+		if prev, dup := first[key]; dup {
+			// Reported at the later CoreDB's name, like a duplicate key, so
+			// the message has a file and line to go to.
+			at := prev.src.at("metadata.name")
+			errs = append(errs, owners[i].src.at("metadata.name").errorf(false, "two CoreDBs produce the same object %s (namespace %q; the other is at %s:%d); give them different names or namespaces", key, o.GetNamespace(), at.File, at.Line))
+			continue
 		}
-		seen[key] = true
+		first[key] = owners[i]
 	}
 	return errs
 }

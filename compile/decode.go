@@ -153,6 +153,10 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 // decodeJSON hands a subtree to a type's own JSON parser (resource.Quantity,
 // intstr.IntOrString), reporting its error at the subtree.
 func (d *decoder) decodeJSON(n *yaml.Node, v reflect.Value, path string) {
+	if v.Type() == reflect.TypeFor[resource.Quantity]() && n.Kind == yaml.ScalarNode && !quantityTextInRange(n.Value) {
+		d.errorf(n, path, "%s is out of range: a quantity has at most %d characters and an exponent between -%d and %d (write e.g. 10Gi, 512Mi, 2G or 500m)", describe(n), maxQuantityText, maxQuantityExponent, maxQuantityExponent)
+		return
+	}
 	var x any
 	if err := n.Decode(&x); err != nil {
 		d.errorf(n, path, "%s", cleanYAMLError(err))

@@ -90,15 +90,22 @@ func loadDocuments(filename string, src []byte, imageSets bool) (Documents, Erro
 	return docs, errs.Warnings(), nil
 }
 
-// kindOf is the value of a mapping's top-level kind key, "" if none.
+// kindOf is the value of a mapping's top-level kind key, "" if none. The
+// key may come through a merge key (<<) and its value through an alias, as
+// the decoder reads them; problems are left for the decoder to report.
 func kindOf(n *yaml.Node) string {
 	if n.Kind != yaml.MappingNode {
 		return ""
 	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == "kind" && n.Content[i+1].Kind == yaml.ScalarNode {
-			return n.Content[i+1].Value
+	d := newDecoder("")
+	for _, p := range d.mappingPairs(n, "") {
+		if p[0].Value != "kind" {
+			continue
 		}
+		if v, ok := d.resolve(p[1]); ok && v.Kind == yaml.ScalarNode {
+			return v.Value
+		}
+		return ""
 	}
 	return ""
 }

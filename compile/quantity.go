@@ -151,6 +151,41 @@ func clampedBytes(q resource.Quantity, limit int64) int64 {
 	return q.Value()
 }
 
+// Bounds on a quantity as written. resource.ParseQuantity accepts any
+// exponent, and apimachinery's own arithmetic is slow on extreme ones:
+// comparing 1e7010100 with anything takes about 2 s, parsing 1e-7010100
+// as long, and 1e-999999999 exhausts memory. No volume, memory or CPU count
+// needs more than 64 characters or a decimal exponent beyond ±30 (1e30
+// bytes is a million yottabytes), so the loader refuses them before
+// parsing (quantityTextInRange) and nothing later meets one.
+const (
+	maxQuantityText     = 64
+	maxQuantityExponent = 30
+)
+
+// quantityTextInRange reports whether a quantity as written is within the
+// bounds above. Only the e/E exponent form is judged here; a suffix (E and
+// Ei are exa) and anything malformed are left to the parser.
+func quantityTextInRange(s string) bool {
+	if len(s) > maxQuantityText {
+		return false
+	}
+	i := strings.IndexAny(s, "eE")
+	if i < 0 {
+		return true
+	}
+	digits := strings.TrimLeft(s[i+1:], "+-")
+	if digits == "" || strings.Trim(digits, "0123456789") != "" {
+		return true
+	}
+	digits = strings.TrimLeft(digits, "0")
+	if len(digits) > 2 {
+		return false
+	}
+	n, _ := strconv.Atoi(digits) // "" (all zeros) is 0
+	return n <= maxQuantityExponent
+}
+
 // binaryQuantityString renders bytes as a Kubernetes quantity such as "2Gi" or
 // "1536Mi", for messages that tell users what to write in resources.
 func binaryQuantityString(bytes int64) string {

@@ -177,3 +177,16 @@ func FuzzQuantityPGSize(f *testing.F) {
 		}
 	})
 }
+
+func TestQuantityTextInRange(t *testing.T) {
+	for s, want := range map[string]bool{
+		"10Gi": true, "1.5Gi": true, "500m": true, "1E": true, "8Ei": true, "1e3": true, "1E30": true, "1e-30": true,
+		"1e+030": true, "1e00000000000000000000005": true, "1e31": false, "1e-31": false, "1e7010100": false,
+		"1e-999999999": false, "1e99999999999999999999999": false, strings.Repeat("9", 65): false, strings.Repeat("9", 64): true,
+		"lots": true, // the parser says why
+	} {
+		if got := quantityTextInRange(s); got != want {
+			t.Errorf("quantityTextInRange(%q) = %v, want %v", s, got, want)
+		}
+	}
+}

@@ -2,44 +2,68 @@ package main
 
 import (
 	"bytes"
-	"cmp"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/coredb-dev/coredb/compile"
-	gocmp "github.com/google/go-cmp/cmp"
+	"github.com/coredb-dev/coredb/internal/manifestdiff"
 	"github.com/spf13/cobra"
 	"go.yaml.in/yaml/v3"
 )
 
 func newDiffCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
-	var opts renderOptions
+	var (
+		opts   renderOptions
+		output string
+		gitRev string
+	)
 	c := &cobra.Command{
-		Use:   "diff OLD NEW",
+		Use:   "diff OLD NEW | diff --git REV [PATH...]",
 		Short: "Compare two renders object by object",
 		Long: `diff compares two sets of manifests object by object and prints what was added,
-removed or changed, field by field. Each side is a CoreDB file or directory
-(rendered first, with the flags given here) or an already rendered stream or
---output-dir directory (recognised by the apiVersion and kind of its
-documents; a directory's kustomization.yaml is skipped); - is stdin. Objects are matched by group, kind, namespace and
-name, so document order and formatting do not matter. Secret values are
-never printed.
+removed, changed or replaced, field by field. Each side is a CoreDB file or
+directory (rendered first, with the render flags given here) or an already
+rendered stream or --output-dir directory (recognised by the apiVersion and
+kind of its documents; a directory's kustomization.yaml is skipped); - is
+stdin. Objects are matched by group, kind, namespace and name, so document
+order and formatting do not matter. Secret values are never printed.
+
+An object whose name ends in a content hash (the Jobs and ConfigMaps that
+install and enable extensions) gets a new name whenever its content changes.
+diff pairs the old and the new one (same kind, namespace, and
+app.kubernetes.io/instance and component labels) and shows them as one
+"replaced" object with the fields that changed; multi-line values (SQL,
+scripts, package lists) are shown as unified line diffs.
+
+--git REV compares PATHs (files or directories, default .) as they are in
+the git revision REV with the work tree, reading REV's files with git itself:
+no checkout and no temporary files. A file that exists on one side only is
+all added or all removed.
+
+--output text (default) is for terminals and logs, markdown is a
+pull-request comment (one collapsible section per object), json is for bots.
 
 Exit codes: 0 the same, 1 different, 2 error (as diff(1) and kubectl diff).`,
-		Example: `  # what a branch changes, against main (both sides are CoreDB files):
-  git show main:dbs/orders.coredb.yaml | coredb diff - dbs/orders.coredb.yaml
-  # a whole directory: check main out beside the work tree
-  git worktree add /tmp/coredb-main main && coredb diff /tmp/coredb-main/dbs dbs`,
+		Example: `  # what a branch changes, against the commit it forked from:
+  coredb diff --git "$(git merge-base origin/main HEAD)" dbs/
+  # the same as a pull-request comment:
+  coredb diff --git origin/main -o markdown dbs/ > comment.md
+  # two files, or a file against stdin:
+  coredb diff old.coredb.yaml new.coredb.yaml
+  git show main:dbs/orders.coredb.yaml | coredb diff - dbs/orders.coredb.yaml`,
 		Args: func(c *cobra.Command, args []string) error {
+			if gitRev != "" {
+				if slices.Contains(args, "-") {
+					return &usageError{msg: "coredb diff --git compares files in git with the work tree; - (stdin) is not a PATH", usage: c.UsageString()}
+				}
+				return nil
+			}
 			if len(args) != 2 {
-				return &usageError{msg: fmt.Sprintf("coredb diff needs two arguments, OLD and NEW, got %d", len(args)), usage: c.UsageString()}
+				return &usageError{msg: fmt.Sprintf("coredb diff needs two arguments, OLD and NEW (or --git REV [PATH...]), got %d", len(args)), usage: c.UsageString()}
 			}
 			if args[0] == "-" && args[1] == "-" {
 				return &usageError{msg: "only one side of coredb diff can be - (stdin)", usage: c.UsageString()}
@@ -47,55 +71,64 @@ Exit codes: 0 the same, 1 different, 2 error (as diff(1) and kubectl diff).`,
 			return nil
 		},
 		RunE: func(c *cobra.Command, args []string) error {
+			if !slices.Contains(manifestdiff.Formats, output) {
+				return &usageError{msg: fmt.Sprintf("--output must be one of %s, got %q", strings.Join(manifestdiff.Formats, ", "), output), usage: c.UsageString()}
+			}
 			// Any failure to read or render a side is exit 2: exit 1 means
 			// "different" to scripts.
-			old, err := loadDiffSide(args[0], stdin, stderr, opts.compileOptions())
+			var oldIns, curIns []input
+			var oldName, curName string
+			if gitRev != "" {
+				paths := args
+				if len(paths) == 0 {
+					paths = []string{"."}
+				}
+				var err error
+				if oldIns, curIns, err = gitSides(gitRev, paths); err != nil {
+					return &usageError{msg: err.Error()}
+				}
+				oldName, curName = gitRev, "the work tree"
+			} else {
+				var err error
+				if oldIns, err = readInputs(args[:1], stdin); err != nil {
+					return &usageError{msg: err.Error()}
+				}
+				if curIns, err = readInputs(args[1:], stdin); err != nil {
+					return &usageError{msg: err.Error()}
+				}
+				oldName, curName = args[0], args[1]
+			}
+			old, err := loadDiffSide(oldName, oldIns, gitRev != "", stderr, opts.compileOptions())
 			if err != nil {
 				return &usageError{msg: err.Error()}
 			}
-			cur, err := loadDiffSide(args[1], stdin, stderr, opts.compileOptions())
+			cur, err := loadDiffSide(curName, curIns, gitRev != "", stderr, opts.compileOptions())
 			if err != nil {
 				return &usageError{msg: err.Error()}
 			}
-			var buf bytes.Buffer
-			if !diffObjects(&buf, old, cur) {
+			d := manifestdiff.Compare(old, cur)
+			if d.Empty() && output == manifestdiff.Text {
 				return nil
 			}
-			if _, err := stdout.Write(buf.Bytes()); err != nil {
+			if err := d.Write(stdout, output); err != nil {
 				return &usageError{msg: err.Error()}
+			}
+			if d.Empty() {
+				return nil
 			}
 			return errReported // exit 1: different
 		},
 	}
 	opts.bind(c, false)
+	c.Flags().StringVarP(&output, "output", "o", manifestdiff.Text, "output format: text, markdown (a pull-request comment) or json")
+	c.Flags().StringVar(&gitRev, "git", "", "compare PATHs at git revision `REV` with the work tree (default PATH: .)")
 	return c
 }
 
-// objKey identifies an object the way appliers do. The version is left out:
-// v1beta1 -> v1 of the same kind is a change to the same object.
-type objKey struct{ group, kind, namespace, name string }
-
-func (k objKey) String() string {
-	s := k.kind
-	if k.group != "" {
-		s += "." + k.group
-	}
-	if k.namespace != "" {
-		return s + " " + k.namespace + "/" + k.name
-	}
-	return s + " " + k.name
-}
-
-func compareKeys(a, b objKey) int {
-	return cmp.Or(cmp.Compare(a.group, b.group), cmp.Compare(a.kind, b.kind), cmp.Compare(a.namespace, b.namespace), cmp.Compare(a.name, b.name))
-}
-
-// loadDiffSide reads one side and returns its objects by identity.
-func loadDiffSide(arg string, stdin io.Reader, stderr io.Writer, opts compile.Options) (map[objKey]map[string]any, error) {
-	ins, err := readInputs([]string{arg}, stdin)
-	if err != nil {
-		return nil, err
-	}
+// loadDiffSide parses one side's files (named arg in messages) and returns
+// its objects by identity. With mayBeEmpty a side without objects is valid:
+// with --git, a database added or removed in the change.
+func loadDiffSide(arg string, ins []input, mayBeEmpty bool, stderr io.Writer, opts compile.Options) (map[manifestdiff.Key]map[string]any, error) {
 	type doc struct {
 		file  string
 		index int
@@ -103,10 +136,11 @@ func loadDiffSide(arg string, stdin io.Reader, stderr io.Writer, opts compile.Op
 	}
 	var docs []doc
 	coredbs := 0
+	ins = slices.DeleteFunc(slices.Clone(ins), func(in input) bool {
+		// a directory's own kustomization, not an object
+		return kustomizationFile[filepath.Base(in.name)] && arg != in.name
+	})
 	for _, in := range ins {
-		if kustomizationFile[filepath.Base(in.name)] && arg != in.name {
-			continue // a rendered directory's own kustomization, not an object
-		}
 		if len(in.src) > compile.MaxInputSize {
 			return nil, fmt.Errorf("%s: larger than %d bytes", in.name, compile.MaxInputSize)
 		}
@@ -130,6 +164,9 @@ func loadDiffSide(arg string, stdin io.Reader, stderr io.Writer, opts compile.Op
 		}
 	}
 	if len(docs) == 0 {
+		if mayBeEmpty {
+			return map[manifestdiff.Key]map[string]any{}, nil
+		}
 		return nil, fmt.Errorf("%s: no objects", arg)
 	}
 	if coredbs > 0 && coredbs < len(docs) {
@@ -154,7 +191,7 @@ func loadDiffSide(arg string, stdin io.Reader, stderr io.Writer, opts compile.Op
 		}
 		docs = []doc{{arg, 1, list}}
 	}
-	out := map[objKey]map[string]any{}
+	out := map[manifestdiff.Key]map[string]any{}
 	var add func(d doc, v any) error
 	add = func(d doc, v any) error {
 		m, ok := v.(map[string]any)
@@ -182,7 +219,7 @@ func loadDiffSide(arg string, stdin io.Reader, stderr io.Writer, opts compile.Op
 		if !found {
 			group = ""
 		}
-		k := objKey{group, kind, ns, name}
+		k := manifestdiff.Key{Group: group, Kind: kind, Namespace: ns, Name: name}
 		if _, dup := out[k]; dup {
 			return fmt.Errorf("%s: %s appears twice", arg, k)
 		}
@@ -199,199 +236,3 @@ func loadDiffSide(arg string, stdin io.Reader, stderr io.Writer, opts compile.Op
 
 // kustomizationFile are the names kustomize reads in a directory.
 var kustomizationFile = map[string]bool{"kustomization.yaml": true, "kustomization.yml": true, "Kustomization": true}
-
-// diffObjects writes the differences and reports whether there were any.
-// Objects come in (group, kind, namespace, name) order; fields in go-cmp's
-// traversal order (map keys sorted, list items in order), so the output is
-// deterministic.
-func diffObjects(w io.Writer, old, cur map[objKey]map[string]any) bool {
-	keys := make([]objKey, 0, len(old)+len(cur))
-	for k := range old {
-		keys = append(keys, k)
-	}
-	for k := range cur {
-		if _, ok := old[k]; !ok {
-			keys = append(keys, k)
-		}
-	}
-	slices.SortFunc(keys, compareKeys)
-	var added, removed, changed int
-	for _, k := range keys {
-		o, inOld := old[k]
-		n, inNew := cur[k]
-		switch {
-		case !inOld:
-			added++
-			fmt.Fprintf(w, "+ %s: added\n", k)
-		case !inNew:
-			removed++
-			fmt.Fprintf(w, "- %s: removed\n", k)
-		default:
-			var r fieldReporter
-			r.secret = k.group == "" && k.kind == "Secret"
-			gocmp.Equal(o, n, gocmp.Reporter(&r))
-			if len(r.lines) == 0 {
-				continue
-			}
-			changed++
-			fmt.Fprintf(w, "~ %s:\n", k)
-			for _, l := range r.lines {
-				fmt.Fprintf(w, "    %s\n", l)
-			}
-		}
-	}
-	if added+removed+changed == 0 {
-		return false
-	}
-	fmt.Fprintf(w, "%d added, %d removed, %d changed\n", added, removed, changed)
-	return true
-}
-
-// fieldReporter collects one line per differing leaf from go-cmp's walk.
-type fieldReporter struct {
-	path   gocmp.Path
-	lines  []string
-	secret bool // mask the values under data and stringData
-}
-
-func (r *fieldReporter) PushStep(ps gocmp.PathStep) { r.path = append(r.path, ps) }
-func (r *fieldReporter) PopStep()                   { r.path = r.path[:len(r.path)-1] }
-
-func (r *fieldReporter) Report(res gocmp.Result) {
-	if res.Equal() {
-		return
-	}
-	vx, vy := r.path.Last().Values()
-	var x, y any
-	if vx.IsValid() {
-		x = vx.Interface()
-	}
-	if vy.IsValid() {
-		y = vy.Interface()
-	}
-	path := fieldPath(r.path)
-	hide := r.secret && (strings.HasPrefix(path, "data") || strings.HasPrefix(path, "stringData"))
-	switch {
-	case !vx.IsValid():
-		r.leaves("added", path, y, hide)
-	case !vy.IsValid():
-		r.leaves("removed", path, x, hide)
-	case hide:
-		r.lines = append(r.lines, path+": changed (secret value not shown)")
-	default:
-		xs, xok := x.(string)
-		ys, yok := y.(string)
-		if xok && yok && (strings.Contains(xs, "\n") || strings.Contains(ys, "\n")) {
-			r.lines = append(r.lines, path+": changed lines:")
-			for _, l := range lineDiff(xs, ys) {
-				r.lines = append(r.lines, "  "+l)
-			}
-			return
-		}
-		r.lines = append(r.lines, fmt.Sprintf("%s: %s -> %s", path, show(x), show(y)))
-	}
-}
-
-// leaves reports an added or removed subtree one leaf per line, so a new
-// block of settings is as readable as a changed one.
-func (r *fieldReporter) leaves(what, path string, v any, hide bool) {
-	switch v := v.(type) {
-	case map[string]any:
-		if len(v) > 0 {
-			for _, k := range slices.Sorted(maps.Keys(v)) {
-				r.leaves(what, path+pathKey(k), v[k], hide)
-			}
-			return
-		}
-	case []any:
-		if len(v) > 0 {
-			for i, e := range v {
-				r.leaves(what, fmt.Sprintf("%s[%d]", path, i), e, hide)
-			}
-			return
-		}
-	}
-	if hide {
-		r.lines = append(r.lines, path+": "+what+" (secret value not shown)")
-		return
-	}
-	r.lines = append(r.lines, fmt.Sprintf("%s: %s %s", path, what, show(v)))
-}
-
-// fieldPath renders a go-cmp path as a field path: spec.instances,
-// metadata.labels["app.kubernetes.io/name"], spec.containers[0].image.
-// A list item is shown at its index in the new list, or in the old one when
-// it was removed.
-func fieldPath(p gocmp.Path) string {
-	var b strings.Builder
-	for _, step := range p {
-		switch s := step.(type) {
-		case gocmp.MapIndex:
-			b.WriteString(pathKey(fmt.Sprint(s.Key().Interface())))
-		case gocmp.SliceIndex:
-			ix, iy := s.SplitKeys()
-			if iy < 0 {
-				iy = ix
-			}
-			fmt.Fprintf(&b, "[%d]", iy)
-		}
-	}
-	return strings.TrimPrefix(b.String(), ".")
-}
-
-var plainKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-
-func pathKey(k string) string {
-	if plainKey.MatchString(k) {
-		return "." + k
-	}
-	return fmt.Sprintf("[%q]", k)
-}
-
-// show renders a value as compact JSON: strings quoted, so "1" and 1 differ.
-func show(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Sprint(v)
-	}
-	return string(b)
-}
-
-// lineDiff is a minimal line diff (longest common subsequence) of two
-// multi-line strings such as scripts in a ConfigMap: unchanged lines are
-// left out, removed lines start with "- ", added ones with "+ ".
-func lineDiff(a, b string) []string {
-	x, y := strings.Split(a, "\n"), strings.Split(b, "\n")
-	if len(x)*len(y) > 4_000_000 { // too big for the quadratic table
-		return []string{fmt.Sprintf("(%d lines -> %d lines)", len(x), len(y))}
-	}
-	// lcs[i][j] is the LCS length of x[i:] and y[j:].
-	lcs := make([][]int, len(x)+1)
-	for i := range lcs {
-		lcs[i] = make([]int, len(y)+1)
-	}
-	for i := len(x) - 1; i >= 0; i-- {
-		for j := len(y) - 1; j >= 0; j-- {
-			if x[i] == y[j] {
-				lcs[i][j] = lcs[i+1][j+1] + 1
-			} else {
-				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
-			}
-		}
-	}
-	var out []string
-	i, j := 0, 0
-	for i < len(x) || j < len(y) {
-		switch {
-		case i < len(x) && j < len(y) && x[i] == y[j]:
-			i, j = i+1, j+1
-		case i < len(x) && (j == len(y) || lcs[i+1][j] >= lcs[i][j+1]):
-			out = append(out, "- "+x[i]) // removals first, as diff -u
-			i++
-		default:
-			out = append(out, "+ "+y[j])
-			j++
-		}
-	}
-	return out
-}
