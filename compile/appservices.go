@@ -87,12 +87,15 @@ func (b *build) appServiceObjects(_ *cnpgv1.Cluster) {
 	}
 	ing := b.ingressSettings()
 	seen := map[string]int{}
-	routedAt := "" // first app with routing, for the single no-ingress warning
+	var unrouted, unpublished []string // app paths with routing and no Ingress
 	paths := map[string]string{}
 	for i := range apps {
 		a := &apps[i]
 		p := sprintf("spec.appServices[%d]", i)
 		ok := b.checkAppName(p, a.Name, seen, i)
+		if ok && !b.appServesExtensions(p, a.Name) {
+			continue
+		}
 		app := b.appParts(p, a)
 		if !ok || app == nil {
 			continue
@@ -102,22 +105,61 @@ func (b *build) appServiceObjects(_ *cnpgv1.Cluster) {
 		if len(app.ports) > 0 {
 			b.add(b.appService(full, app))
 		}
-		if len(a.Routing) == 0 {
-			continue
-		}
-		if ing == nil {
-			if routedAt == "" {
-				routedAt = p + ".routing"
+		publish := a.Ingress != nil && *a.Ingress
+		switch {
+		case len(a.Routing) == 0:
+			if publish {
+				b.warnf(p+".ingress", "the app has no routing, so there is nothing to publish; add routing entries with the ports and paths to expose")
 			}
+			continue
+		case ing == nil:
+			unrouted = append(unrouted, p)
+			continue
+		case !publish:
+			unpublished = append(unpublished, a.Name)
 			continue
 		}
 		if ingress := b.appIngress(p, full, a, app, ing, paths); ingress != nil {
 			b.add(ingress)
 		}
 	}
-	if routedAt != "" {
-		b.warnf(routedAt, "app service routing is not exposed: coredb emits no Traefik routes, and an Ingress only with --ingress-class; until then the apps are reachable inside the cluster at their Services (%s-<app>)", b.db.Metadata.Name)
+	if len(unrouted) > 0 {
+		b.warnf(unrouted[0]+".routing", "app service routing is not exposed: coredb emits no Traefik routes, and an Ingress only with --ingress-class and ingress: true on the app; until then the apps are reachable inside the cluster at their Services (%s-<app>)", b.db.Metadata.Name)
 	}
+	if len(unpublished) > 0 {
+		b.warnf("spec.appServices", "not published by an Ingress: %s; an app is published only when it says ingress: true (for a stack's app, add {name: <app>, ingress: true} to spec.appServices), so nothing is exposed outside the cluster by accident", strings.Join(unpublished, ", "))
+	}
+}
+
+// appServesExtensions reports whether a stack app's extensions
+// (StackDef.AppExtensions) are all rendered: enabled in some location and
+// not dropped. Otherwise the app is left out with a warning: an embeddings
+// server without vectorize only costs memory.
+func (b *build) appServesExtensions(p, app string) bool {
+	if b.stack == nil {
+		return true
+	}
+	for _, ext := range b.stack.AppExtensions[app] {
+		why := "is not enabled in any database"
+		for i, e := range b.db.Spec.Extensions {
+			if e.Name != ext {
+				continue
+			}
+			if b.res != nil && b.res.skipExt[i] {
+				why = "was left out (--drop-unavailable)"
+				break
+			}
+			if slices.ContainsFunc(e.Locations, func(l ExtensionLocation) bool { return l.Enabled != nil && *l.Enabled }) {
+				why = ""
+			}
+			break
+		}
+		if why != "" {
+			b.warnf(p+".name", "left out app %s: it serves extension %s, which %s", app, ext, why)
+			return false
+		}
+	}
+	return true
 }
 
 // checkAppName validates an app name: a DNS-1123 label that, prefixed with
@@ -490,13 +532,23 @@ func (b *build) appEnv(p string, a *AppService, out *appPlan) bool {
 				userNamespace = true
 			}
 		}
+		set := 0
+		for _, isSet := range []bool{e.Value != nil, e.ValueFromPlatform != "", e.ValueFrom != nil} {
+			if isSet {
+				set++
+			}
+		}
 		switch {
-		case e.Value != nil && e.ValueFromPlatform != "":
-			b.errorf(ep, "set either value or valueFromPlatform, not both")
+		case set > 1:
+			b.errorf(ep, "set one of value, valueFrom and valueFromPlatform, not several")
 			ok = false
-		case e.Value == nil && e.ValueFromPlatform == "":
-			b.errorf(ep, "needs value or valueFromPlatform (%s or %s)", readWriteConnection, readOnlyConnection)
+		case set == 0:
+			b.errorf(ep, "needs value, valueFrom (a Secret or ConfigMap key) or valueFromPlatform (%s or %s)", readWriteConnection, readOnlyConnection)
 			ok = false
+		case e.ValueFrom != nil:
+			if b.envSource(ep+".valueFrom", e.ValueFrom) == nil {
+				ok = false
+			}
 		case e.ValueFromPlatform == readOnlyConnection:
 			needRO = true
 			out.usesPlatform = true
@@ -538,11 +590,55 @@ func (b *build) appEnv(p string, a *AppService, out *appPlan) bool {
 					readOnlyConnection, b.db.Metadata.Name, b.instances(), readWriteConnection)
 			}
 		default:
+			if e.ValueFrom != nil {
+				out.env = append(out.env, corev1.EnvVar{Name: e.Name, ValueFrom: b.envSource(ep+".valueFrom", e.ValueFrom)})
+				continue
+			}
 			out.env = append(out.env, corev1.EnvVar{Name: e.Name, Value: *e.Value})
 			b.checkTemboEnv(ep+".value", e, out)
 		}
 	}
 	return true
+}
+
+// configKeyRE is the rule for Secret and ConfigMap keys (Kubernetes'
+// IsConfigMapKey).
+var configKeyRE = regexp.MustCompile(`^[-._a-zA-Z0-9]+$`)
+
+// envSource checks a valueFrom and builds its Kubernetes form; nil when it
+// is invalid (the error is recorded). Only Secret and ConfigMap keys are
+// offered: they are what keeps credentials out of Git, and the other
+// sources (pod fields, resources) have no use the apps coredb runs need.
+func (b *build) envSource(path string, src *EnvVarSource) *corev1.EnvVarSource {
+	check := func(p string, ref *KeyRef, kind string) bool {
+		ok := true
+		if ref.Name == "" || len(ref.Name) > 253 || !ingressHostRE.MatchString(ref.Name) || strings.HasPrefix(ref.Name, "*") {
+			b.errorf(p+".name", "%q is not a valid %s name (lowercase letters, digits, '-' and '.')", ref.Name, kind)
+			ok = false
+		}
+		if ref.Key == "" || len(ref.Key) > 253 || !configKeyRE.MatchString(ref.Key) || ref.Key == "." || ref.Key == ".." {
+			b.errorf(p+".key", "%q is not a valid %s key (letters, digits, '-', '_' and '.')", ref.Key, kind)
+			ok = false
+		}
+		return ok
+	}
+	switch {
+	case (src.SecretKeyRef == nil) == (src.ConfigMapKeyRef == nil):
+		b.errorf(path, "set exactly one of secretKeyRef and configMapKeyRef")
+		return nil
+	case src.SecretKeyRef != nil:
+		r := src.SecretKeyRef
+		if !check(path+".secretKeyRef", r, "Secret") {
+			return nil
+		}
+		return &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: r.Name}, Key: r.Key, Optional: r.Optional}}
+	default:
+		r := src.ConfigMapKeyRef
+		if !check(path+".configMapKeyRef", r, "ConfigMap") {
+			return nil
+		}
+		return &corev1.EnvVarSource{ConfigMapKeyRef: &corev1.ConfigMapKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: r.Name}, Key: r.Key, Optional: r.Optional}}
+	}
 }
 
 // checkTemboEnv warns about values that only worked on Tembo's platform.
@@ -698,8 +794,9 @@ func (b *build) appService(full string, app *appPlan) *corev1.Service {
 
 // ingressPlan holds the validated Ingress options.
 type ingressPlan struct {
-	class string
-	host  string // empty: the rule matches every host
+	class         string
+	host          string // empty: the rule matches every host
+	clusterIssuer string // cert-manager ClusterIssuer, "" for none
 }
 
 // ingressHostRE is a DNS-1123 subdomain, optionally with a leading wildcard label.
@@ -723,7 +820,19 @@ func (b *build) ingressSettings() *ingressPlan {
 		b.errorf("", "--ingress-host gives %q for this CoreDB, which is not a valid host name (lowercase DNS name, optionally starting with *.; no port or scheme)", host)
 		return nil
 	}
-	return &ingressPlan{class: class, host: host}
+	issuer := b.opts.IngressClusterIssuer
+	if issuer != "" && (len(issuer) > 253 || !ingressHostRE.MatchString(issuer) || strings.HasPrefix(issuer, "*")) {
+		b.errorf("", "--ingress-cluster-issuer %q is not a valid ClusterIssuer name (lowercase letters, digits, '-' and '.')", issuer)
+		return nil
+	}
+	return &ingressPlan{class: class, host: host, clusterIssuer: issuer}
+}
+
+func hostList(h string) []string {
+	if h == "" {
+		return nil
+	}
+	return []string{h}
 }
 
 // appIngress builds the Ingress for an app's http routes and warns about what
@@ -769,11 +878,24 @@ func (b *build) appIngress(p, full string, a *AppService, app *appPlan, ing *ing
 	if len(hpaths) == 0 {
 		return nil
 	}
+	meta := b.appMeta(full)
+	if ing.clusterIssuer != "" {
+		// cert-manager's ingress-shim creates the certificate Secret named
+		// in tls from this annotation (cert-manager.io/docs/usage/ingress).
+		meta.Annotations = map[string]string{"cert-manager.io/cluster-issuer": ing.clusterIssuer}
+	}
 	return &networkingv1.Ingress{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "Ingress"},
-		ObjectMeta: b.appMeta(full),
+		ObjectMeta: meta,
 		Spec: networkingv1.IngressSpec{
 			IngressClassName: ptr(ing.class),
+			// One certificate Secret per app: cert-manager makes one
+			// Certificate per Ingress, and two Certificates writing one
+			// Secret would fight over it.
+			// Without --ingress-host the rule matches every host, and the
+			// tls entry names no host: the controller serves the
+			// certificate for whatever host the client asks for.
+			TLS: []networkingv1.IngressTLS{{Hosts: hostList(ing.host), SecretName: full + "-tls"}},
 			Rules: []networkingv1.IngressRule{{
 				Host:             ing.host,
 				IngressRuleValue: networkingv1.IngressRuleValue{HTTP: &networkingv1.HTTPIngressRuleValue{Paths: hpaths}},

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -225,8 +226,14 @@ func TestAppServiceEnv(t *testing.T) {
 
 func TestAppServiceEnvErrors(t *testing.T) {
 	tests := []struct{ env, path, msg string }{
-		{`[{name: A, value: x, valueFromPlatform: ReadWriteConnection}]`, "spec.appServices[0].env[0]", "not both"},
-		{`[{name: A}]`, "spec.appServices[0].env[0]", "needs value or valueFromPlatform"},
+		{`[{name: A, value: x, valueFromPlatform: ReadWriteConnection}]`, "spec.appServices[0].env[0]", "not several"},
+		{`[{name: A, value: x, valueFrom: {secretKeyRef: {name: s, key: k}}}]`, "spec.appServices[0].env[0]", "not several"},
+		{`[{name: A}]`, "spec.appServices[0].env[0]", "needs value, valueFrom"},
+		{`[{name: A, valueFrom: {}}]`, "spec.appServices[0].env[0].valueFrom", "exactly one of secretKeyRef and configMapKeyRef"},
+		{`[{name: A, valueFrom: {secretKeyRef: {name: s, key: k}, configMapKeyRef: {name: c, key: k}}}]`, "spec.appServices[0].env[0].valueFrom", "exactly one of"},
+		{`[{name: A, valueFrom: {secretKeyRef: {name: My_Secret, key: k}}}]`, "spec.appServices[0].env[0].valueFrom.secretKeyRef.name", "not a valid Secret name"},
+		{`[{name: A, valueFrom: {configMapKeyRef: {name: c, key: "a/b"}}}]`, "spec.appServices[0].env[0].valueFrom.configMapKeyRef.key", "not a valid ConfigMap key"},
+		{`[{name: A, valueFrom: {secretKeyRef: {name: s}}}]`, "spec.appServices[0].env[0].valueFrom.secretKeyRef.key", "not a valid Secret key"},
 		{`[{name: A, valueFromPlatform: ReadWrite}]`, "spec.appServices[0].env[0].valueFromPlatform", "ReadWriteConnection or ReadOnlyConnection"},
 		{`[{name: A, value: x}, {name: A, value: y}]`, "spec.appServices[0].env[1].name", `duplicate.*env\[0\]`},
 		{`[{name: "1A", value: x}]`, "spec.appServices[0].env[0].name", "not a valid environment variable name"},
@@ -402,6 +409,7 @@ func TestAppServicePortsAndProbes(t *testing.T) {
 const routedApps = `  appServices:
     - name: rest
       image: x:1
+      ingress: true
       routing:
         - {port: 3000, ingressPath: /rest/v1, middlewares: [strip]}
         - {port: 3000, ingressPath: /graphql/v1}
@@ -409,10 +417,15 @@ const routedApps = `  appServices:
         - stripPrefix: {name: strip, config: [/rest/v1]}
     - name: mongo
       image: y:1
+      ingress: true
       routing: [{port: 27017, ingressPath: /m, ingressType: tcp}]
     - name: docs
       image: z:1
+      ingress: true
       routing: [{port: 8080, ingressPath: /docs}]
+    - name: internal
+      image: i:1
+      routing: [{port: 8080, ingressPath: /internal}]
     - name: worker
       image: w:1
 `
@@ -474,22 +487,47 @@ func TestAppServiceIngress(t *testing.T) {
 	if !hasEntry(warns, "spec.appServices[1].routing[0].ingressType", "cannot be an Ingress") {
 		t.Errorf("want a tcp route warning for mongo, got:\n%v", warns)
 	}
-	if len(warns) != 2 {
-		t.Errorf("want exactly 2 warnings, got:\n%v", warns)
+	// The app without ingress: true is not published, and says so.
+	if findObj[*networkingv1.Ingress](objs, "Ingress", "db-internal") != nil {
+		t.Error("db-internal published without ingress: true")
+	}
+	if !hasEntry(warns, "spec.appServices", "not published by an Ingress: internal;") {
+		t.Errorf("want a warning naming the unpublished app, got:\n%v", warns)
+	}
+	if len(warns) != 3 {
+		t.Errorf("want exactly 3 warnings, got:\n%v", warns)
+	}
+	// TLS for the host, one certificate Secret per app; no cert-manager
+	// annotation unless asked for.
+	docs := findObj[*networkingv1.Ingress](objs, "Ingress", "db-docs")
+	if len(docs.Spec.TLS) != 1 || docs.Spec.TLS[0].SecretName != "db-docs-tls" || !slices.Equal(docs.Spec.TLS[0].Hosts, []string{"db.apps.example.com"}) {
+		t.Errorf("db-docs tls %+v, want host db.apps.example.com with Secret db-docs-tls", docs.Spec.TLS)
+	}
+	if len(docs.Annotations) != 0 {
+		t.Errorf("db-docs annotations %v without --ingress-cluster-issuer", docs.Annotations)
+	}
+	objs, _ = mustCompile(t, withApps("db", routedApps), compile.Options{IngressClass: "nginx", IngressHost: "db.example.com", IngressClusterIssuer: "letsencrypt"})
+	if a := findObj[*networkingv1.Ingress](objs, "Ingress", "db-docs").Annotations; a["cert-manager.io/cluster-issuer"] != "letsencrypt" {
+		t.Errorf("annotations %v, want cert-manager.io/cluster-issuer: letsencrypt", a)
 	}
 
-	// Without a host the rule matches every host.
+	// Without a host the rule matches every host, and so does the certificate.
 	objs, _ = mustCompile(t, withApps("db", routedApps), compile.Options{IngressClass: "nginx"})
-	if h := findObj[*networkingv1.Ingress](objs, "Ingress", "db-docs").Spec.Rules[0].Host; h != "" {
-		t.Errorf("host %q without --ingress-host", h)
+	docs = findObj[*networkingv1.Ingress](objs, "Ingress", "db-docs")
+	if h := docs.Spec.Rules[0].Host; h != "" || len(docs.Spec.TLS) != 1 || docs.Spec.TLS[0].Hosts != nil || docs.Spec.TLS[0].SecretName != "db-docs-tls" {
+		t.Errorf("without --ingress-host: host %q, tls %+v", h, docs.Spec.TLS)
+	}
+	_, _, errs := compileDoc(t, withApps("db", routedApps), compile.Options{IngressClass: "nginx", IngressHost: "db.example.com", IngressClusterIssuer: "Lets Encrypt"})
+	if len(errs) == 0 || !strings.Contains(errs[0].Msg, "--ingress-cluster-issuer") {
+		t.Errorf("want an error about --ingress-cluster-issuer, got %v", errs)
 	}
 }
 
 func TestAppServiceIngressConflictsAndFlags(t *testing.T) {
 	objs, warns := mustCompile(t, withApps("db", `  appServices:
-    - {name: a, image: x:1, routing: [{port: 80, ingressPath: /api}]}
-    - {name: b, image: x:1, routing: [{port: 80, ingressPath: /api/}, {port: 80, ingressPath: /b}]}
-`), compile.Options{IngressClass: "nginx"})
+    - {name: a, image: x:1, ingress: true, routing: [{port: 80, ingressPath: /api}]}
+    - {name: b, image: x:1, ingress: true, routing: [{port: 80, ingressPath: /api/}, {port: 80, ingressPath: /b}]}
+`), compile.Options{IngressClass: "nginx", IngressHost: "db.example.com"})
 	if !hasEntry(warns, "spec.appServices[1].routing[0].ingressPath", `spec.appServices\[0\].routing\[0\].ingressPath`) {
 		t.Errorf("want a warning about the path routed twice, got:\n%v", warns)
 	}
@@ -508,7 +546,7 @@ func TestAppServiceIngressConflictsAndFlags(t *testing.T) {
 			t.Errorf("%+v: want an error about the flag, got %v", opts, errs)
 		}
 	}
-	if _, _, errs := compileDoc(t, withApps("db", "  appServices: [{name: a, image: x:1, routing: [{port: 80, ingressPath: /}]}]\n"),
+	if _, _, errs := compileDoc(t, withApps("db", "  appServices: [{name: a, image: x:1, ingress: true, routing: [{port: 80, ingressPath: /}]}]\n"),
 		compile.Options{IngressClass: "traefik", IngressHost: "*.db.example.com"}); len(errs) > 0 {
 		t.Errorf("a wildcard host is valid: %v", errs)
 	}
@@ -532,8 +570,8 @@ func TestAppServiceStop(t *testing.T) {
 				t.Errorf("stop: %v: %s has replicas %v, want %d", stop, d.Name, d.Spec.Replicas, want)
 			}
 		}
-		if n != 4 {
-			t.Errorf("stop: %v: %d Deployments, want 4 (stopped apps keep their Deployment)", stop, n)
+		if n != 5 {
+			t.Errorf("stop: %v: %d Deployments, want 5 (stopped apps keep their Deployment)", stop, n)
 		}
 	}
 }

@@ -173,6 +173,12 @@ func (b *build) cluster(m merged, res corev1.ResourceRequirements) *cnpgv1.Clust
 	// CNPG would create the same bootstrap; writing it keeps the rendered
 	// object close to the live one.
 	spec.Bootstrap = &cnpgv1.BootstrapConfiguration{InitDB: &cnpgv1.BootstrapInitDB{Database: "app", Owner: "app"}}
+	if roles := b.stackRoles(); len(roles) > 0 {
+		// The stack's apps log in as roles of their own, never as the
+		// owner app; CloudNativePG creates and keeps them
+		// (cloudnativepg.md §1.1 managed.roles).
+		spec.Managed = &cnpgv1.ManagedConfiguration{Roles: roles}
+	}
 
 	params := map[string]string{}
 	for _, st := range m.sortedSettings() {

@@ -63,6 +63,9 @@ type Options struct {
 	IngressClass string
 	// IngressHost is the host name of those Ingresses.
 	IngressHost string
+	// IngressClusterIssuer, when set, is the cert-manager ClusterIssuer
+	// that issues the Ingresses' certificates.
+	IngressClusterIssuer string
 
 	// AllowClusterPrune leaves out the Argo CD Prune=false,Delete=false
 	// annotation coredb puts on every Cluster by default, so that removing

@@ -150,7 +150,7 @@ func (b *build) settings(res corev1.ResourceRequirements) merged {
 	s := &b.db.Spec
 	var layers []layer
 	if st := b.stack; st != nil {
-		layers = append(layers, layer{"stack " + st.Name, pgConfigSettings(st.src, "postgres_config", st.PostgresConfig)})
+		layers = append(layers, layer{"stack " + st.Name, pgConfigSettings(st.src, "postgres_config", b.expandStackConfig(st.PostgresConfig))})
 	}
 	if s.Stack != nil {
 		layers = append(layers, layer{"spec.stack.postgres_config", pgConfigSettings(b.db.src, "spec.stack.postgres_config", s.Stack.PostgresConfig)})

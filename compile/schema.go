@@ -152,10 +152,17 @@ var schemaDoc = map[string]string{
 	"AppService.env":     "Environment variables.",
 	"AppService.routing": "Ports exposed on ingress paths.",
 	"AppService.storage": "Volumes and mounts.",
+	"AppService.ingress": "Publish the app's http routes with an Ingress (needs --ingress-class and --ingress-host); default false. A CoreDB entry with only name and ingress turns it on for a stack's app.",
 
-	"EnvVar.name":              "Variable name.",
-	"EnvVar.value":             "Literal value.",
-	"EnvVar.valueFromPlatform": "A connection URI of the database instead of a value.",
+	"EnvVar.name":                  "Variable name.",
+	"EnvVar.value":                 "Literal value.",
+	"EnvVar.valueFromPlatform":     "A connection URI of the database instead of a value.",
+	"EnvVar.valueFrom":             "A key of a Secret or ConfigMap in the CoreDB's namespace instead of a value.",
+	"EnvVarSource.secretKeyRef":    "A key of a Secret.",
+	"EnvVarSource.configMapKeyRef": "A key of a ConfigMap.",
+	"KeyRef.name":                  "Name of the Secret or ConfigMap.",
+	"KeyRef.key":                   "The key.",
+	"KeyRef.optional":              "Start the app even when the Secret, ConfigMap or key is missing; default false.",
 
 	"Routing.ingressType": "http or tcp; default http.",
 

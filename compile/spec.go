@@ -215,6 +215,10 @@ type AppService struct {
 	Middlewares []Middleware                 `yaml:"middlewares"`
 	Routing     []Routing                    `yaml:"routing"`
 	Storage     *AppStorage                  `yaml:"storage"`
+	// Ingress publishes the app's http routes with an Ingress (coredb's
+	// field, not Tembo's): with --ingress-class, only apps that say
+	// ingress: true get one, so nothing is exposed by accident.
+	Ingress *bool `yaml:"ingress"`
 }
 
 // EnvVar is an app environment variable, either a value or a connection URI
@@ -223,6 +227,23 @@ type EnvVar struct {
 	Name              string  `yaml:"name"`
 	Value             *string `yaml:"value"`
 	ValueFromPlatform string  `yaml:"valueFromPlatform"` // ReadWriteConnection | ReadOnlyConnection
+	// ValueFrom reads the value from a Secret or ConfigMap key (coredb's
+	// field, not Tembo's), so secrets stay out of Git.
+	ValueFrom *EnvVarSource `yaml:"valueFrom"`
+}
+
+// EnvVarSource is the part of Kubernetes' EnvVarSource an app may use: a
+// key of a Secret or ConfigMap in the CoreDB's namespace.
+type EnvVarSource struct {
+	SecretKeyRef    *KeyRef `yaml:"secretKeyRef"`
+	ConfigMapKeyRef *KeyRef `yaml:"configMapKeyRef"`
+}
+
+// KeyRef names a key of a Secret or ConfigMap.
+type KeyRef struct {
+	Name     string `yaml:"name"`
+	Key      string `yaml:"key"`
+	Optional *bool  `yaml:"optional"`
 }
 
 // Probes are HTTP readiness and liveness probes.

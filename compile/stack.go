@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	cnpgv1 "github.com/cloudnative-pg/api/pkg/api/v1"
 	"github.com/coredb-dev/coredb/stacks"
 	"go.yaml.in/yaml/v3"
 	corev1 "k8s.io/api/core/v1"
@@ -31,6 +32,14 @@ type StackDef struct {
 	PostgresConfig     []PgConfig          `yaml:"postgres_config"`
 	PostgresMetrics    map[string]any      `yaml:"postgres_metrics"`
 	AppServices        []AppService        `yaml:"appServices"`
+	// AppExtensions ties a stack app to the extensions it serves: the app
+	// is left out (with a warning) when one of them is dropped or not
+	// enabled anywhere, as it would have nothing to serve.
+	AppExtensions map[string][]string `yaml:"app_extensions"`
+	// ManagedRoles are CloudNativePG managed roles (Cluster
+	// spec.managed.roles, cloudnativepg.md §1.1) the stack's apps log in
+	// or switch to, so they never run as the database owner.
+	ManagedRoles []cnpgv1.RoleConfiguration `yaml:"managed_roles"`
 
 	src source
 }
@@ -152,8 +161,8 @@ func (b *build) expandStack() {
 		func(t TrunkInstall) string { return t.Name }, nil)
 	s.Extensions = mergeByName(b, "spec.extensions", s.Extensions, def.src, "extensions", def.Extensions,
 		func(e Extension) string { return e.Name }, b.mergeLocations)
-	s.AppServices = mergeByName(b, "spec.appServices", s.AppServices, def.src, "appServices", def.AppServices,
-		func(a AppService) string { return a.Name }, nil)
+	s.AppServices = mergeByName(b, "spec.appServices", s.AppServices, def.src, "appServices", b.expandStackApps(def.AppServices),
+		func(a AppService) string { return a.Name }, b.overlayApp)
 	if len(def.PostgresMetrics) > 0 {
 		if s.Metrics == nil {
 			s.Metrics = &Metrics{}
@@ -342,4 +351,100 @@ func (b *build) engineInput(r corev1.ResourceRequirements) EngineInput {
 		storage = *b.db.Spec.Storage
 	}
 	return EngineInput{CPU: pick(corev1.ResourceCPU), Memory: pick(corev1.ResourceMemory), Storage: storage}
+}
+
+// stackNamePlaceholder in a stack's values is replaced by the CoreDB's name:
+// stack data names the objects coredb makes for each CoreDB (the
+// embeddings Service <name>-embeddings, a Secret <name>-mq-api). It is
+// coredb's, expanded here and nowhere else, so no output carries it; the
+// stack lint (stacks_lint_test.go) allows no other placeholder.
+const stackNamePlaceholder = "{name}"
+
+func (b *build) expandName(v string) string {
+	return strings.ReplaceAll(v, stackNamePlaceholder, b.db.Metadata.Name)
+}
+
+// expandStackConfig is the stack's postgres_config with placeholders
+// expanded, as a copy: the decoded stack may be shared between builds.
+func (b *build) expandStackConfig(in []PgConfig) []PgConfig {
+	out := slices.Clone(in)
+	for i := range out {
+		out[i].Value = b.expandName(out[i].Value)
+	}
+	return out
+}
+
+// expandStackApps copies the stack's apps with placeholders in env values
+// expanded.
+func (b *build) expandStackApps(in []AppService) []AppService {
+	out := slices.Clone(in)
+	for i := range out {
+		env := slices.Clone(out[i].Env)
+		for j := range env {
+			if v := env[j].Value; v != nil {
+				env[j].Value = ptr(b.expandName(*v))
+			}
+			if src := env[j].ValueFrom; src != nil {
+				c := *src
+				for _, ref := range []**KeyRef{&c.SecretKeyRef, &c.ConfigMapKeyRef} {
+					if *ref != nil {
+						r := **ref
+						r.Name = b.expandName(r.Name)
+						*ref = &r
+					}
+				}
+				env[j].ValueFrom = &c
+			}
+		}
+		out[i].Env = env
+	}
+	return out
+}
+
+// stackRoles are the stack's managed roles with placeholders expanded.
+func (b *build) stackRoles() []cnpgv1.RoleConfiguration {
+	if b.stack == nil {
+		return nil
+	}
+	out := make([]cnpgv1.RoleConfiguration, len(b.stack.ManagedRoles))
+	for i, r := range b.stack.ManagedRoles {
+		r.DeepCopyInto(&out[i])
+		if out[i].PasswordSecret != nil {
+			out[i].PasswordSecret.Name = b.expandName(out[i].PasswordSecret.Name)
+		}
+	}
+	return out
+}
+
+// overlayApp merges a CoreDB app entry into the stack's app of the same
+// name. An entry with an image replaces the stack's app, as in Tembo. An
+// entry without one is an overlay: the fields it sets replace the stack's
+// (env entries by name), so {name: mq-api, ingress: true} publishes the
+// stack's app without copying it.
+func (b *build) overlayApp(st, u AppService, newPath, userPath string, stackIdx int) AppService {
+	if u.Image != "" {
+		return u
+	}
+	stPath := sprintf("appServices[%d]", stackIdx)
+	merged := st
+	take := func(field string, userSet bool, apply func()) {
+		if userSet {
+			apply()
+			return
+		}
+		moveSubtree(b.db.src.positions, newPath+"."+field, b.stack.src.positions, stPath+"."+field)
+	}
+	take("image", false, nil)
+	take("args", u.Args != nil, func() { merged.Args = u.Args })
+	take("command", u.Command != nil, func() { merged.Command = u.Command })
+	take("resources", u.Resources != nil, func() { merged.Resources = u.Resources })
+	take("probes", u.Probes != nil, func() { merged.Probes = u.Probes })
+	take("metrics", u.Metrics != nil, func() { merged.Metrics = u.Metrics })
+	take("middlewares", u.Middlewares != nil, func() { merged.Middlewares = u.Middlewares })
+	take("routing", u.Routing != nil, func() { merged.Routing = u.Routing })
+	take("storage", u.Storage != nil, func() { merged.Storage = u.Storage })
+	take("ingress", u.Ingress != nil, func() { merged.Ingress = u.Ingress })
+	merged.Env = mergeByName(b, newPath+".env", u.Env, b.stack.src, stPath+".env", st.Env,
+		func(e EnvVar) string { return e.Name }, nil)
+	return merged
 }

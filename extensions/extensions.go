@@ -12,6 +12,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -42,7 +43,10 @@ type Entry struct {
 	PostCreate      string   `yaml:"postCreate"`  // SQL Tembo runs after CREATE; safe to re-run
 	Core            bool     `yaml:"core"`        // built into every server (plpgsql)
 	Contrib         bool     `yaml:"contrib"`     // one of PostgreSQL's contrib modules (images.yaml says which images have contrib)
-	Description     string   `yaml:"description"`
+	// ContribVersions is a contrib module's version per Postgres major,
+	// where it differs between majors.
+	ContribVersions map[string]string `yaml:"contribVersions"`
+	Description     string            `yaml:"description"`
 }
 
 // cnpgNamespaces are the parameter namespaces of CloudNativePG's managed
@@ -95,6 +99,7 @@ func clone(e Entry) Entry {
 	e.SQL = slices.Clone(e.SQL)
 	e.Requires = slices.Clone(e.Requires)
 	e.Settings = slices.Clone(e.Settings)
+	e.ContribVersions = maps.Clone(e.ContribVersions)
 	return e
 }
 
@@ -185,6 +190,9 @@ func parse(src []byte) (*catalog, error) {
 		}
 		if e.PreloadOptional && e.Preload == "" {
 			bad(e, "preloadOptional without preload")
+		}
+		if len(e.ContribVersions) > 0 && !e.Contrib {
+			bad(e, "contribVersions on an entry that is not contrib")
 		}
 		for _, ns := range e.Settings {
 			if !plainName(ns) || strings.Contains(ns, ".") {

@@ -2,8 +2,11 @@ package extensions_test
 
 import (
 	"bufio"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -133,7 +136,8 @@ func TestLookup_facts(t *testing.T) {
 			LoadOnly: true, CNPGManaged: "auto_explain", Contrib: true}},
 		{"pg_stat_statements", extensions.Entry{Name: "pg_stat_statements", Trunk: []string{"pg_stat_statements"},
 			SQL: []string{"pg_stat_statements"}, Preload: "pg_stat_statements", Relocatable: true,
-			CNPGManaged: "pg_stat_statements", Contrib: true}},
+			CNPGManaged: "pg_stat_statements", Contrib: true,
+			ContribVersions: map[string]string{"14": "1.9", "15": "1.10", "16": "1.10", "17": "1.11"}}},
 		{"pgmq", extensions.Entry{Name: "pgmq", Trunk: []string{"pgmq"}, SQL: []string{"pgmq"}, Schema: "pgmq"}},
 		{"postgis", extensions.Entry{Name: "postgis", Trunk: []string{"postgis"}, SQL: []string{"postgis"}, Settings: []string{"postgis"}}},
 	}
@@ -310,4 +314,34 @@ func TestNamespaces(t *testing.T) {
 			t.Errorf("%s: Namespaces (-want +got):\n%s", tt.name, diff)
 		}
 	}
+}
+
+// TestContribVersionsMatchServer compares contribVersions with the control
+// files of the PostgreSQL servers installed here (CI installs 15 with
+// scripts/install-postgres.sh); majors not installed are not checked.
+func TestContribVersionsMatchServer(t *testing.T) {
+	checked := 0
+	for _, e := range extensions.All() {
+		for major, want := range e.ContribVersions {
+			src, err := os.ReadFile(filepath.Join("/usr/share/postgresql", major, "extension", e.Name+".control"))
+			if errors.Is(err, fs.ErrNotExist) {
+				continue
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			m := regexp.MustCompile(`(?m)^default_version = '([^']+)'`).FindSubmatch(src)
+			if m == nil {
+				t.Errorf("%s %s: no default_version in its control file", e.Name, major)
+				continue
+			}
+			if got := string(m[1]); got != want {
+				t.Errorf("%s: Postgres %s ships %s, contribVersions says %s", e.Name, major, got, want)
+			}
+			checked++
+		}
+	}
+	if checked == 0 {
+		t.Skip("no PostgreSQL server installed here (scripts/install-postgres.sh)")
+	}
+	t.Logf("%d contrib versions checked against installed servers", checked)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -12,6 +13,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/coredb-dev/coredb/compile/sources"
+	"github.com/coredb-dev/coredb/extensions"
 	"github.com/coredb-dev/coredb/stacks"
 	"github.com/google/go-cmp/cmp"
 	"go.yaml.in/yaml/v3"
@@ -34,6 +37,20 @@ type stackFile struct {
 	PostgresConfig       []pgConfig             `yaml:"postgres_config"`
 	PostgresMetrics      map[string]metricQuery `yaml:"postgres_metrics"`
 	AppServices          []appService           `yaml:"appServices"`
+	AppExtensions        map[string][]string    `yaml:"app_extensions"`
+	ManagedRoles         []managedRole          `yaml:"managed_roles"`
+}
+
+type managedRole struct {
+	Name           string   `yaml:"name"`
+	Comment        string   `yaml:"comment"`
+	Ensure         string   `yaml:"ensure"`
+	Login          *bool    `yaml:"login"`
+	Inherit        *bool    `yaml:"inherit"`
+	InRoles        []string `yaml:"inRoles"`
+	PasswordSecret *struct {
+		Name string `yaml:"name"`
+	} `yaml:"passwordSecret"`
 }
 
 type computeConstraints struct {
@@ -96,6 +113,15 @@ type envVar struct {
 	Name              string  `yaml:"name"`
 	Value             *string `yaml:"value"`
 	ValueFromPlatform string  `yaml:"valueFromPlatform"`
+	ValueFrom         *struct {
+		SecretKeyRef    *keyRef `yaml:"secretKeyRef"`
+		ConfigMapKeyRef *keyRef `yaml:"configMapKeyRef"`
+	} `yaml:"valueFrom"`
+}
+
+type keyRef struct {
+	Name string `yaml:"name"`
+	Key  string `yaml:"key"`
 }
 
 type resources struct {
@@ -301,9 +327,21 @@ func problems(file string, src []byte) []string {
 			add("extension %q has no locations", e.Name)
 		}
 		seenDB := map[string]bool{}
+		entry, known := extensions.Lookup(e.Name)
+		// A contrib module whose version differs between the stack's
+		// majors cannot be pinned to one version (pg_stat_statements is
+		// 1.10 in Postgres 16 and 1.11 in 17).
+		varies := known && len(distinct(entry.ContribVersions, s.Images)) > 1
 		for _, l := range e.Locations {
-			if l.Enabled == nil || l.Database == "" || l.Version == "" {
-				add("extension %q: every location needs database, enabled and version", e.Name)
+			switch {
+			case l.Enabled == nil || l.Database == "":
+				add("extension %q: every location needs database and enabled", e.Name)
+				continue
+			case varies && l.Version != "":
+				add("extension %q: version %s is pinned, but its version depends on the Postgres major (%s); leave it out", e.Name, l.Version, strings.Join(distinct(entry.ContribVersions, s.Images), ", "))
+				continue
+			case !varies && l.Version == "":
+				add("extension %q: every location needs a version", e.Name)
 				continue
 			}
 			if seenDB[l.Database] {
@@ -314,6 +352,9 @@ func problems(file string, src []byte) []string {
 				continue
 			}
 			if _, ok := inImage[s.Name][e.Name]; ok {
+				continue
+			}
+			if known && everyImageShips(s.Images, entry) {
 				continue
 			}
 			projects := trunkProjects[e.Name]
@@ -331,6 +372,58 @@ func problems(file string, src []byte) []string {
 				add("extension %q is enabled but no trunk install provides it (want one of %v)", e.Name, projects)
 			case l.Version != version && ownVersion[e.Name] != l.Version:
 				add("extension %q version %s in %s does not match trunk install %s %s", e.Name, l.Version, l.Database, project, version)
+			}
+		}
+	}
+
+	// Trunk installs against the images: nothing the image already ships
+	// (Trunk would overwrite the image's own files with another build), and
+	// a contrib module only at the version every major of the stack ships.
+	for _, ti := range s.TrunkInstalls {
+		entry, known := extensions.Lookup(ti.Name)
+		if !known {
+			continue
+		}
+		for _, major := range slices.Sorted(maps.Keys(s.Images)) {
+			img := sources.Inspect(s.Images[major], nil)
+			if img.Family != nil && img.Family.ShipsEntry(entry) {
+				add("trunk install %s %s: image %s (%s) already ships %s", ti.Name, ti.Version, s.Images[major], img.Family.Name, entry.Name)
+			}
+			if v, ok := entry.ContribVersions[major]; ok && strings.TrimSuffix(ti.Version, ".0") != v {
+				add("trunk install %s %s: Postgres %s ships %s %s; one Trunk version cannot fit majors whose contrib versions differ", ti.Name, ti.Version, major, entry.Name, v)
+			}
+		}
+	}
+
+	// Stack apps tied to extensions, and the managed roles.
+	for app, exts := range s.AppExtensions {
+		if !slices.ContainsFunc(s.AppServices, func(a appService) bool { return a.Name == app }) {
+			add("app_extensions names app %q, which the stack does not have", app)
+		}
+		for _, e := range exts {
+			if !seenExt[e] {
+				add("app_extensions: app %q serves extension %q, which the stack does not enable", app, e)
+			}
+		}
+	}
+	roles := map[string]bool{}
+	for _, r := range s.ManagedRoles {
+		roles[r.Name] = true
+	}
+	for _, r := range s.ManagedRoles {
+		if !regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`).MatchString(r.Name) || strings.HasPrefix(r.Name, "pg_") {
+			add("managed role %q: want a plain lower-case name not starting with pg_", r.Name)
+		}
+		if r.Ensure != "present" || r.Comment == "" {
+			add("managed role %q: needs ensure: present and a comment", r.Name)
+		}
+		login := r.Login != nil && *r.Login
+		if login != (r.PasswordSecret != nil) {
+			add("managed role %q: a login role needs a passwordSecret, and only a login role has one", r.Name)
+		}
+		for _, in := range r.InRoles {
+			if !roles[in] && !slices.Contains([]string{"pg_read_all_data", "pg_monitor", "pg_read_all_stats"}, in) {
+				add("managed role %q: inRoles %q is neither a role of the stack nor a predefined read-only role", r.Name, in)
 			}
 		}
 	}
@@ -388,9 +481,17 @@ func problems(file string, src []byte) []string {
 		}
 		seenApp[a.Name] = true
 		for _, e := range a.Env {
+			n := 0
+			for _, set := range []bool{e.Value != nil, e.ValueFromPlatform != "", e.ValueFrom != nil} {
+				if set {
+					n++
+				}
+			}
 			switch {
-			case (e.Value == nil) == (e.ValueFromPlatform == ""):
-				add("app %q env %q: set exactly one of value and valueFromPlatform", a.Name, e.Name)
+			case n != 1:
+				add("app %q env %q: set exactly one of value, valueFrom and valueFromPlatform", a.Name, e.Name)
+			case e.ValueFrom != nil && (e.ValueFrom.SecretKeyRef == nil) == (e.ValueFrom.ConfigMapKeyRef == nil):
+				add("app %q env %q: valueFrom needs exactly one of secretKeyRef and configMapKeyRef", a.Name, e.Name)
 			case e.ValueFromPlatform != "" && e.ValueFromPlatform != "ReadWriteConnection" && e.ValueFromPlatform != "ReadOnlyConnection":
 				add("app %q env %q: valueFromPlatform %q", a.Name, e.Name, e.ValueFromPlatform)
 			}
@@ -465,6 +566,7 @@ func nodeProblems(file string, root *yaml.Node) []string {
 					out = append(out, fmt.Sprintf("%s:%d: key %s is %s, want a string", file, k.Line, p, k.Tag))
 				}
 				if v.Kind == yaml.ScalarNode {
+					out = append(out, placeholderProblems(file, v, path+"."+k.Value)...)
 					quoted := v.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0
 					switch {
 					case strings.HasPrefix(path, "[0].postgres_config[") && k.Value == "value" && !quoted:
@@ -479,6 +581,53 @@ func nodeProblems(file string, root *yaml.Node) []string {
 	}
 	walk(root, "")
 	return out
+}
+
+// placeholderRE finds ${...} (shell and Kubernetes style) and {...}
+// (coredb's) placeholders.
+var placeholderRE = regexp.MustCompile(`\$\{[^}]*\}|\$\([^)]*\)|\{[A-Za-z_][A-Za-z0-9_]*\}`)
+
+// expandedAt are the node paths where coredb expands {name} in stack data
+// (compile/stack.go expandStackConfig, expandStackApps, stackRoles).
+var expandedAt = regexp.MustCompile(`^\[0\]\.(postgres_config\[\d+\]\.value|appServices\[\d+\]\.env\[\d+\]\.(value|valueFrom\.(secretKeyRef|configMapKeyRef)\.name)|managed_roles\[\d+\]\.passwordSecret\.name)$`)
+
+// placeholderProblems: no output may carry a placeholder that the program
+// reading it does not expand. Postgres does not expand ${NAMESPACE} in a
+// setting (Tembo's embeddings URL relied on it), Kubernetes expands
+// $(VAR) only in a container's command, args and env, from the container's
+// own env; so stack data may only hold {name}, where coredb expands it.
+func placeholderProblems(file string, v *yaml.Node, path string) []string {
+	var out []string
+	for _, ph := range placeholderRE.FindAllString(v.Value, -1) {
+		if ph != "{name}" || !expandedAt.MatchString(path) {
+			out = append(out, fmt.Sprintf("%s:%d: %s holds the placeholder %s, which nothing expands there (coredb expands only {name}, in postgres_config values, app env values and Secret names, and managed role password Secrets)", file, v.Line, strings.TrimPrefix(path, "[0]."), ph))
+		}
+	}
+	return out
+}
+
+// distinct are the different contrib versions over the stack's majors.
+func distinct(versions map[string]string, images map[string]string) []string {
+	var out []string
+	for major := range images {
+		if v, ok := versions[major]; ok && !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// everyImageShips reports whether every image of the stack ships the entry
+// (images.yaml): then an enabled extension needs no Trunk install.
+func everyImageShips(images map[string]string, e extensions.Entry) bool {
+	for _, ref := range images {
+		img := sources.Inspect(ref, nil)
+		if img.Family == nil || !img.Family.ShipsEntry(e) {
+			return false
+		}
+	}
+	return len(images) > 0
 }
 
 // diskFiles returns the stack files in this directory.
@@ -662,12 +811,23 @@ func TestChecksCatchBugs(t *testing.T) {
 		{"geospatial.yaml", "- name: postgis\n", "- name: postgis_raster\n", `extension "postgis_raster" is enabled but no trunk install`},
 		{"standard.yaml", `value: "-1"`, `value: -1`, `must be a quoted string`},
 		{"standard.yaml", `value: "on"`, `value: on`, `must be a quoted string`},
-		{"standard.yaml", "trunk_installs:", "trunk_install:", `field trunk_install not found`},
+		{"standard.yaml", "postgres_config:", "postgres_configs:", `field postgres_configs not found`},
 		{"standard.yaml", "default_major: 16", "default_major: 13", `default_major 13 is not a key of images`},
 		{"standard.yaml", `"17": quay.io/tembo/standard-cnpg:17-bffd097`, `"17": quay.io/tembo/standard-cnpg:16-bffd097`, `under key "17" but its tag starts with "16"`},
 		{"standard.yaml", `"17": quay.io/tembo/standard-cnpg:17-bffd097`, `"17": standard-cnpg:17-bffd097`, `is not a full reference`},
 		{"analytics.yaml", `version: "1.1"}`, `version: 1.1}`, `is !!float, want a string`},
-		{"oltp.yaml", "  - {name: pg_stat_statements, version: 1.11.0}\n", "  - {name: pg_stat_statements, version: 1.11.0}\n  - {name: pg_stat_statements, version: 1.10.0}\n", `trunk install "pg_stat_statements" listed twice`},
+		{"vectordb.yaml", "  - {name: pgmq, version: 1.5.0}\n", "  - {name: pgmq, version: 1.5.0}\n  - {name: pgmq, version: 1.4.0}\n", `trunk install "pgmq" listed twice`},
+		// Issue 12: Trunk-installing what the image ships, at another major's version.
+		{"vectordb.yaml", "  - {name: pgmq, version: 1.5.0}\n", "  - {name: pgmq, version: 1.5.0}\n  - {name: pg_stat_statements, version: 1.11.0}\n", `trunk install pg_stat_statements 1.11.0: image quay.io/tembo/standard-cnpg:14-bffd097 (tembo-standard) already ships pg_stat_statements`},
+		{"geospatial.yaml", "\nextensions:\n", "\ntrunk_installs:\n  - {name: fuzzystrmatch, version: 1.2.0}\nextensions:\n", `trunk install fuzzystrmatch 1.2.0: Postgres 15 ships fuzzystrmatch 1.1`},
+		{"standard.yaml", "locations: [{database: postgres, enabled: true}]", "locations: [{database: postgres, enabled: true, version: 1.11.0}]", `extension "pg_stat_statements": version 1.11.0 is pinned, but its version depends on the Postgres major (1.10, 1.11, 1.9)`},
+		// Issue 12: placeholders nothing expands.
+		{"vectordb.yaml", `"http://{name}-embeddings:3000/v1"`, `"http://${NAMESPACE}-embeddings.${NAMESPACE}.svc.cluster.local:3000/v1"`, `holds the placeholder ${NAMESPACE}`},
+		{"message-queue.yaml", "ingressPath: /pgmq/v1", "ingressPath: /{name}/v1", `appServices[0].routing[0].ingressPath holds the placeholder {name}`},
+		{"message-queue.yaml", `value: "{name}-rw"`, `value: "{namespace}-rw"`, `holds the placeholder {namespace}`},
+		{"vectordb.yaml", "embeddings: [vectorize]", "embeddings: [vectorizer]", `app "embeddings" serves extension "vectorizer", which the stack does not enable`},
+		{"message-queue.yaml", "    passwordSecret: {name: \"{name}-mq-api\"}\n", "", `managed role "mq_api": a login role needs a passwordSecret`},
+		{"message-queue.yaml", "inRoles: [pg_read_all_data]", "inRoles: [pg_write_all_data]", `inRoles "pg_write_all_data" is neither`},
 		{"message-queue.yaml", "middlewares: [map-pgmq, strip-prefix, headers]", "middlewares: [map-pgmq, strip-prefix, header]", `middleware "header", which is not defined`},
 		{"mongo-alternative.yaml", "valueFromPlatform: ReadWriteConnection}", "valueFromPlatform: ReadWrite}", `valueFromPlatform "ReadWrite"`},
 		{"vectordb.yaml", "mountPath: /models, name: hf-data-vol}", "mountPath: /models, name: hf-data}", `volume mount "hf-data" needs a defined volume`},

@@ -35,6 +35,7 @@ type renderOptions struct {
 	backupMethod       string
 	ingressClass       string
 	ingressHost        string
+	ingressIssuer      string
 	protectCluster     bool
 }
 
@@ -55,27 +56,29 @@ func (o *renderOptions) bind(c *cobra.Command, withOutput bool) {
 	f.StringVar(&o.trunkRegistry, "trunk-registry", "", "Trunk registry URL (default: Trunk's own)")
 	f.BoolVar(&o.dropCascade, "drop-cascade", false, "drop disabled extensions with CASCADE, deleting objects that depend on them")
 	f.StringVar(&o.backupMethod, "backup-method", "", "barmanObjectStore (in-tree, default) or plugin (Barman Cloud plugin), unless spec.backup.method says")
-	f.StringVar(&o.ingressClass, "ingress-class", "", "emit a networking.k8s.io/v1 Ingress of this class for app services with routing")
-	f.StringVar(&o.ingressHost, "ingress-host", "", "host name for those Ingresses")
+	f.StringVar(&o.ingressClass, "ingress-class", "", "emit a networking.k8s.io/v1 Ingress of this class for app services with routing and ingress: true")
+	f.StringVar(&o.ingressHost, "ingress-host", "", "host name for those Ingresses, served over TLS with the Secret <coredb>-<app>-tls ({name} is the CoreDB name)")
+	f.StringVar(&o.ingressIssuer, "ingress-cluster-issuer", "", "cert-manager ClusterIssuer that issues those Ingresses' certificates (annotation cert-manager.io/cluster-issuer)")
 	f.BoolVar(&o.protectCluster, "protect-cluster", true, "annotate the Cluster with Argo CD Prune=false,Delete=false, so removing the CoreDB from Git never deletes the database (--protect-cluster=false for ephemeral environments)")
 }
 
 func (o *renderOptions) compileOptions() compile.Options {
 	return compile.Options{
-		Namespace:          o.namespace,
-		CNPGVersion:        o.cnpgVersion,
-		Strict:             o.strict,
-		Target:             o.target,
-		DropUnavailable:    o.dropUnavailable,
-		AllowTrunkPreloads: o.allowTrunkPreloads,
-		SuperuserAccess:    o.superuserAccess,
-		TrunkJobImage:      o.trunkJobImage,
-		TrunkRegistry:      o.trunkRegistry,
-		DropCascade:        o.dropCascade,
-		BackupMethod:       o.backupMethod,
-		IngressClass:       o.ingressClass,
-		IngressHost:        o.ingressHost,
-		AllowClusterPrune:  !o.protectCluster,
+		Namespace:            o.namespace,
+		CNPGVersion:          o.cnpgVersion,
+		Strict:               o.strict,
+		Target:               o.target,
+		DropUnavailable:      o.dropUnavailable,
+		AllowTrunkPreloads:   o.allowTrunkPreloads,
+		SuperuserAccess:      o.superuserAccess,
+		TrunkJobImage:        o.trunkJobImage,
+		TrunkRegistry:        o.trunkRegistry,
+		DropCascade:          o.dropCascade,
+		BackupMethod:         o.backupMethod,
+		IngressClass:         o.ingressClass,
+		IngressHost:          o.ingressHost,
+		IngressClusterIssuer: o.ingressIssuer,
+		AllowClusterPrune:    !o.protectCluster,
 	}
 }
 
