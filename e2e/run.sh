@@ -4,9 +4,11 @@
 # 1. builds coredb once, builds the referee (cached in REFEREE_HOME) and starts
 #    it: a real kube-apiserver + etcd with CloudNativePG's CRDs and its own
 #    mutating and validating webhooks (../shared/harness/referee.sh);
-# 2. acceptance: renders every examples/*.yaml and every conformance file
-#    with default flags and server-side dry-runs the output; every object must
-#    be accepted;
+# 2. acceptance: renders every examples/*.yaml and every conformance file on
+#    both targets (cnpg, tembo), each with the flags examples/flags.txt gives
+#    it (the golden tests use the same table), and server-side dry-runs the
+#    output; every object must be accepted; a file the table marks "!" must be
+#    refused (exit 1) on that target;
 # 3. drift: compares every rendered object with what the dry-run returns after
 #    CNPG's mutating webhook; a value we set that the server changes fails,
 #    fields the server only adds are listed, grouped by path;
@@ -26,6 +28,8 @@
 #   COREDB_CONFORMANCE  conformance inputs (default ../shared/conformance)
 #   REFEREE_HOME        referee cache/state (default ~/.cache/coredb-referee)
 #   COREDB_E2E_APPLY    input applied for real (default examples/sample-machine-learning.yaml)
+#   COREDB_E2E_APPLY_TARGET  render target of the real apply (default tembo: it has
+#                       the Trunk Job's RBAC for the can-i checks)
 #   COREDB_E2E_CHANGED  changed spec applied over it
 #                       (default e2e/testdata/sample-machine-learning-changed.yaml)
 #   COREDB_E2E_PG       auto (default: run e2e/pg/pgtest.sh when PostgreSQL 15 is
@@ -48,6 +52,7 @@ REFEREE="${COREDB_REFEREE:-$repo/../shared/harness/referee.sh}"
 CONFORMANCE="${COREDB_CONFORMANCE:-$repo/../shared/conformance}"
 APPLY_BASE="${COREDB_E2E_APPLY:-examples/sample-machine-learning.yaml}"
 APPLY_CHANGED="${COREDB_E2E_CHANGED:-e2e/testdata/sample-machine-learning-changed.yaml}"
+APPLY_TARGET="${COREDB_E2E_APPLY_TARGET:-tembo}"
 PG_MODE="${COREDB_E2E_PG:-auto}"
 BARMAN_PLUGIN_VERSION="${COREDB_E2E_BARMAN_PLUGIN:-v0.15.0}" # as e2e/gitops/kubeconform.sh
 export REFEREE_HOME="${REFEREE_HOME:-$HOME/.cache/coredb-referee}"
@@ -151,12 +156,24 @@ START_SECS=$(secs "$t")
 echo "referee ready in ${START_SECS}s"
 
 # ---------------------------------------------------------------------------
-section "acceptance and drift: render with default flags, kubectl apply --dry-run=server"
-inputs=()
-while IFS= read -r f; do inputs+=("$f"); done < <(
+section "acceptance and drift: render on both targets with the flags of examples/flags.txt, kubectl apply --dry-run=server"
+files=()
+while IFS= read -r f; do files+=("$f"); done < <(
 	ls examples/*.yaml examples/*.yml 2>/dev/null
 	find "$CONFORMANCE" -type f \( -name '*.yaml' -o -name '*.yml' \) | LC_ALL=C sort
 )
+# One case per file and target: inputs[i] is the file, targets[i] the target.
+inputs=() targets=()
+for f in "${files[@]}"; do
+	for tg in cnpg tembo; do inputs+=("$f"); targets+=("$tg"); done
+done
+# label FILE TARGET: the file as examples/flags.txt names it, and the target
+flabel() {
+	local l="${1#"$CONFORMANCE"/}"
+	[[ "$l" == "$1" ]] || l="conformance/$l"
+	printf '%s' "$l"
+}
+REFUSED=0
 FILES=0 FILES_OK=0 OBJECTS=0 ACCEPTED=0 NOTJUDGED=0 DRIFT_OBJECTS=0 DRIFT_FIELDS=0
 # Rejections that say the referee lacks something a real cluster may have,
 # not that our output is wrong (ERE, matched against every error line).
@@ -186,9 +203,20 @@ k api-resources --no-headers 2>/dev/null | awk '{print $(NF-2), $NF}' >"$work/se
 # Files are judged in parallel (the time is the API server's round trips);
 # the results are read and reported in input order below.
 judge() {
-	local d="$1" f="$2" objns one rc=0
+	local d="$1" f="$2" objns one rc=0 flags=()
 	mkdir -p "$d"
-	coredb render "$f" >"$d/render.yaml" 2>"$d/render.err" || rc=$?
+	if ! tool flags -table examples/flags.txt "$(flabel "$f")" "$4" >"$d/flags" 2>"$d/render.err"; then
+		echo flags >"$d/render.rc"
+		return 0
+	fi
+	while IFS= read -r one; do flags+=("$one"); done <"$d/flags"
+	if [[ "${flags[0]}" == '!' ]]; then
+		# refused on this target even with its flags: the render must say so
+		coredb render "${flags[@]:1}" "$f" >"$d/render.yaml" 2>"$d/render.err" || rc=$?
+		echo "refused $rc" >"$d/render.rc"
+		return 0
+	fi
+	coredb render "${flags[@]}" "$f" >"$d/render.yaml" 2>"$d/render.err" || rc=$?
 	echo "$rc" >"$d/render.rc"
 	((rc == 0)) || return 0
 	# Kinds whose CRD the referee does not install cannot be judged; kubectl
@@ -223,11 +251,11 @@ judge() {
 }
 PAR="${COREDB_E2E_JOBS:-8}"
 running=0
-for f in "${inputs[@]}"; do
+for ((c = 0; c < ${#inputs[@]}; c++)); do
+	f="${inputs[c]}"
 	FILES=$((FILES + 1))
-	label="${f#"$CONFORMANCE"/}"
-	[[ "$label" == "$f" ]] || label="conformance/$label"
-	judge "$work/accept/$FILES" "$f" "$label" &
+	label="$(flabel "$f") (${targets[c]})"
+	judge "$work/accept/$FILES" "$f" "$label" "${targets[c]}" &
 	if ((++running >= PAR)); then wait -n || true; running=$((running - 1)); fi
 done
 wait
@@ -235,13 +263,30 @@ i=0
 for f in "${inputs[@]}"; do
 	i=$((i + 1))
 	d="$work/accept/$i"
-	label="${f#"$CONFORMANCE"/}"
-	[[ "$label" == "$f" ]] || label="conformance/$label"
-	if [[ "$(cat "$d/render.rc" 2>/dev/null)" != 0 ]]; then
-		fail "$label: coredb render failed"
+	label="$(flabel "$f") (${targets[i - 1]})"
+	rrc="$(cat "$d/render.rc" 2>/dev/null)"
+	case "$rrc" in
+	0) ;;
+	"refused 1")
+		REFUSED=$((REFUSED + 1)); pass
+		[[ "${COREDB_E2E_VERBOSE:-0}" != 1 ]] || printf 'ok    %-60s refused, as examples/flags.txt says\n' "$label"
+		continue ;;
+	"refused 0")
+		fail "$label: examples/flags.txt says the target refuses it (!), but coredb render succeeded"
+		continue ;;
+	refused*)
+		fail "$label: want a refusal (exit 1), coredb render exited ${rrc#refused }"
 		indent <"$d/render.err"
-		continue
-	fi
+		continue ;;
+	flags)
+		fail "$label: cannot read its flags from examples/flags.txt"
+		indent <"$d/render.err"
+		continue ;;
+	*)
+		fail "$label: coredb render $(tr '\n' ' ' <"$d/flags")failed"
+		indent <"$d/render.err"
+		continue ;;
+	esac
 	n=$(tool objects "$d/render.yaml" | wc -l)
 	OBJECTS=$((OBJECTS + n))
 	if ((n == 0)); then
@@ -284,7 +329,8 @@ for f in "${inputs[@]}"; do
 	((notjudged == 0)) || n="$((n - notjudged)) of $n"
 	[[ "${COREDB_E2E_VERBOSE:-0}" != 1 ]] || printf 'ok    %-60s %s object(s) accepted\n' "$label" "$n"
 done
-((FILES_OK == 0)) || echo "ok    $FILES_OK of $FILES files: every object accepted ($ACCEPTED objects; COREDB_E2E_VERBOSE=1 lists them)"
+((FILES_OK == 0)) || echo "ok    $FILES_OK of $FILES renders (${#files[@]} files x 2 targets): every object accepted ($ACCEPTED objects; COREDB_E2E_VERBOSE=1 lists them)"
+((REFUSED == 0)) || echo "ok    $REFUSED render(s) refused, as examples/flags.txt marks them (!)"
 DRIFT_FIELDS=$(grep -c '^DRIFT' "$work/drift.tsv" || true)
 
 # The Argo CD ignoreDifferences snippet of docs/e2e.md, applied to every
@@ -293,7 +339,7 @@ DRIFT_FIELDS=$(grep -c '^DRIFT' "$work/drift.tsv" || true)
 IGNORE_LEFT_OUT=".spec.enableSuperuserAccess,.spec.monitoring.customQueriesConfigMap"
 IGNORE_LEFT_OUT+=",.spec.replicationSlots.highAvailability.enabled"
 IGNORE_LEFT_OUT+=",.spec.postgresql.parameters.max_parallel_workers,.spec.postgresql.parameters.max_worker_processes"
-IGNORE_LEFT_OUT+=",.spec.postgresql.parameters.wal_level"
+IGNORE_LEFT_OUT+=",.spec.postgresql.parameters.wal_level,.spec.enablePDB,.spec.backup.volumeSnapshot.snapshotOwnerReference"
 : >"$work/pairs.tsv"
 i=0
 for f in "${inputs[@]}"; do
@@ -317,17 +363,26 @@ if [[ -s "$work/warnings.txt" ]]; then
 fi
 
 # ---------------------------------------------------------------------------
-section "real apply: $APPLY_BASE, then $APPLY_CHANGED"
+section "real apply: $APPLY_BASE, then $APPLY_CHANGED (target $APPLY_TARGET)"
 ns="coredb-e2e-$(date +%s)-$$"
 other="$ns-other"
 CANI=0 CANI_OK=0
 a="$work/apply"
 mkdir -p "$a"
 apply_ok=1
-if ! coredb render -n "$ns" "$APPLY_BASE" >"$a/r1.yaml" 2>"$a/r1.err"; then
-	fail "render $APPLY_BASE -n $ns failed"; indent <"$a/r1.err"; apply_ok=0
-elif ! coredb render -n "$ns" "$APPLY_CHANGED" >"$a/r2.yaml" 2>"$a/r2.err"; then
-	fail "render $APPLY_CHANGED -n $ns failed"; indent <"$a/r2.err"; apply_ok=0
+# Both renders use the base file's flags on APPLY_TARGET (examples/flags.txt):
+# the changed spec is the same database edited. Target tembo by default: its
+# render has the Trunk install Job with its ServiceAccount and Role, so the
+# can-i checks have RBAC to judge; renders of target cnpg are run for real
+# by the runtime stage below.
+apply_flags=()
+while IFS= read -r one; do apply_flags+=("$one"); done < <(tool flags -table examples/flags.txt "$APPLY_BASE" "$APPLY_TARGET")
+if [[ "${apply_flags[0]:-}" == '!' ]]; then
+	fail "$APPLY_BASE: examples/flags.txt says target $APPLY_TARGET refuses it; set COREDB_E2E_APPLY to a file that renders"; apply_ok=0
+elif ! coredb render "${apply_flags[@]}" -n "$ns" "$APPLY_BASE" >"$a/r1.yaml" 2>"$a/r1.err"; then
+	fail "render ${apply_flags[*]} -n $ns $APPLY_BASE failed"; indent <"$a/r1.err"; apply_ok=0
+elif ! coredb render "${apply_flags[@]}" -n "$ns" "$APPLY_CHANGED" >"$a/r2.yaml" 2>"$a/r2.err"; then
+	fail "render ${apply_flags[*]} -n $ns $APPLY_CHANGED failed"; indent <"$a/r2.err"; apply_ok=0
 fi
 if ((apply_ok)); then
 	tool objects "$a/r1.yaml" >"$a/r1.objects"
@@ -515,6 +570,230 @@ else
 fi
 
 # ---------------------------------------------------------------------------
+section "runtime: every Cluster that can run here, run by CloudNativePG's instance manager"
+# For each render of target cnpg that was accepted above, e2etool runplan
+# says whether it can run here (Postgres 15 from Debian stands in for the
+# image; every preload library and extension must be installed here; initdb
+# bootstrap; no image volumes, plugins or object storage) and what to check.
+# Each runnable one gets a fresh referee (`referee.sh restart`; one instance
+# per referee) and `referee.sh instance`, which runs its initdb Job and first
+# instance with CNPG's own instance manager until the Cluster is Ready. Then:
+#   - every rendered setting reads back with SHOW as rendered;
+#   - the extension step runs as the output runs it: the extension Job's SQL
+#     through psql, Database objects reconciled by the instance manager;
+#     pg_extension is then exactly as declared, in every database; the
+#     database owner has USAGE on each extension's schema and can execute
+#     its functions; a second run of the SQL changes nothing.
+# Renders whose Cluster, settings and extension step are identical to one
+# that ran (names aside) are not run again; they are listed with it.
+# First, a known-bad render (e2e/testdata/runtime/known-bad-seed.yaml, the
+# seed's output before render targets) must fail with Postgres' own error.
+RT_RAN=0 RT_FAILED=0 RT_NOT=0 RT_SAME=0 RT_NOTES=()
+rt_restart() {
+	referee restart >"$1" 2>&1 && STARTED=1
+}
+rt_postgres_error() { # the lines of the instance logs that say why Postgres stopped
+	grep -hoE '(FATAL|PANIC|ERROR|could not access file)[^"\\]*("[^"\\]*"[^"\\]*)*' "$REFEREE_HOME"/run/logs/instance-*.log 2>/dev/null |
+		sort | uniq -c | sort -rn | head -n 5 | sed 's/^ *[0-9]* //'
+}
+pg_config="${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}"
+if [[ "${COREDB_E2E_RUNTIME:-1}" == 0 ]]; then
+	skip "runtime: COREDB_E2E_RUNTIME=0"
+elif [[ ! -x "$pg_config" ]]; then
+	if [[ "$PG_MODE" == 1 ]]; then
+		fail "runtime: $pg_config not found (run scripts/install-postgres.sh as root)"
+	else
+		skip "runtime: PostgreSQL 15 is not installed (scripts/install-postgres.sh)"
+	fi
+else
+	rt="$work/runtime"
+	mkdir -p "$rt"
+	extdir="$("$pg_config" --sharedir)/extension"
+	libdir="$("$pg_config" --pkglibdir)"
+	export REFEREE_INSTANCE_TIMEOUT="${COREDB_E2E_INSTANCE_TIMEOUT:-150}"
+
+	# rt_state DIR PLAN FILE: the extension state of every database the plan names
+	rt_state() {
+		: >"$3"
+		local db
+		while IFS= read -r db; do
+			referee psql -XAtq -F $'\t' -d "$db" -f - <"$1/state.sql" >>"$3" 2>>"$3.err" || echo "ERROR	$db" >>"$3"
+		done < <(awk -F'\t' '$1 == "EXPECT" {print $2}' "$2" | sort -u)
+	}
+	# rt_check LABEL DIR PLAN [PREV]: the checks on the running instance
+	# (settings, extension step twice, pg_extension as declared); reports
+	# each failure and returns 1 if any. PREV: the state before this step.
+	rt_check() {
+		local label="$1" d="$2" plan="$3" prev="${4:-}" ok=1 t1 run db sqlf dns dname applied gen obs
+		# settings; polled, since a changed Cluster reaches Postgres by a
+		# reload or an in-place restart that the operator drives
+		tool showsql "$plan" >"$d/show.sql"
+		t1=$(date +%s)
+		until referee psql -XAtq -F $'\t' -d postgres -f - <"$d/show.sql" >"$d/shown" 2>"$d/show.err" &&
+			tool showcheck "$plan" "$d/shown" >"$d/showcheck.out"; do
+			if (($(date +%s) - t1 >= 90)); then
+				ok=0; fail "runtime: $label: settings differ from the render (90 s after it was applied)"
+				cat "$d/showcheck.out" "$d/show.err" 2>/dev/null | nolog | indent
+				break
+			fi
+			sleep 3
+		done
+		# the extension step, twice; the state after each
+		tool statesql >"$d/state.sql"
+		for run in 1 2; do
+			while IFS=$'\t' read -r _ db sqlf; do
+				if ! referee psql -X -q -v ON_ERROR_STOP=1 --single-transaction -d "$db" -f - <"$sqlf" >"$d/sql$run.out" 2>&1; then
+					ok=0; fail "runtime: $label: run $run of the extension SQL for database $db failed"; nolog <"$d/sql$run.out" | tail -n 8 | indent
+				fi
+			done < <(grep '^SQL' "$plan")
+			while IFS=$'\t' read -r _ dns dname db; do
+				# applied for this generation, not a previous one
+				applied="" t1=$(date +%s)
+				while (($(date +%s) - t1 < 90)); do
+					read -r applied gen obs < <(k get databases.postgresql.cnpg.io -n "$dns" "$dname" \
+						-o jsonpath='{.status.applied} {.metadata.generation} {.status.observedGeneration}' 2>/dev/null; echo)
+					[[ "$applied" == true && "$gen" == "$obs" ]] && break
+					sleep 2
+				done
+				if [[ "$applied" != true || "$gen" != "$obs" ]]; then
+					ok=0; fail "runtime: $label: Database $dname (database $db) not applied by the instance manager: $(k get databases.postgresql.cnpg.io -n "$dns" "$dname" -o jsonpath='{.status.message}' 2>&1)"
+				fi
+			done < <(grep '^DATABASE' "$plan")
+			rt_state "$d" "$plan" "$d/state$run"
+		done
+		if ! tool extcheck ${prev:+-prev "$prev"} "$plan" "$d/state1" >"$d/extcheck.out"; then
+			ok=0; fail "runtime: $label: pg_extension is not as declared"; indent <"$d/extcheck.out"
+		elif ! diff -u "$d/state1" "$d/state2" >"$d/state.diff"; then
+			ok=0; fail "runtime: $label: a second run of the extension step changed the state"; indent <"$d/state.diff"
+		fi
+		((ok))
+	}
+
+	# the known-bad render
+	t=$(date +%s.%N)
+	if ! rt_restart "$rt/restart-bad.log"; then
+		fail "runtime: referee restart failed"; tail -n 20 "$rt/restart-bad.log" | indent
+	elif referee instance e2e/testdata/runtime/known-bad-seed.yaml >"$rt/bad.log" 2>&1; then
+		fail "runtime: the known-bad render e2e/testdata/runtime/known-bad-seed.yaml became Ready; the stage cannot tell a broken Cluster"
+	elif why="$(rt_postgres_error)" && grep -q 'could not access file "pg_later"' <<<"$why"; then
+		pass; echo "ok    known-bad render fails as in production: $(grep -m1 'could not access file' <<<"$why") ($(secs "$t")s)"
+	else
+		fail "runtime: the known-bad render failed, but not with Postgres' missing-library error"
+		{ tail -n 5 "$rt/bad.log"; echo "$why"; } | indent
+	fi
+
+	# plan every accepted cnpg render
+	declare -A RT_KEY_OF=() RT_WHY=()
+	queue=()
+	i=0
+	for f in "${inputs[@]}"; do
+		i=$((i + 1))
+		[[ "${targets[i - 1]}" == cnpg && "$(cat "$work/accept/$i/render.rc" 2>/dev/null)" == 0 ]] || continue
+		label="$(flabel "$f")"
+		d="$rt/$i"
+		mkdir -p "$d"
+		if ! tool runplan -major 15 -extdir "$extdir" -libdir "$libdir" -out "$d/sql" "$work/accept/$i/render.yaml" >"$d/plan" 2>"$d/plan.err"; then
+			fail "runtime: $label: e2etool runplan failed"; indent <"$d/plan.err"; continue
+		fi
+		if grep -q '^SKIP' "$d/plan"; then
+			RT_NOT=$((RT_NOT + 1))
+			while IFS= read -r why; do # counted by kind, for the summary line
+				case "$why" in
+				"Postgres major"*) why="Postgres major not 15" ;;
+				"preload library"*) why="preload library not installed here" ;;
+				extension*) why="extension not installed here" ;;
+				*) why="${why%% (*}" ;;
+				esac
+				RT_WHY["$why"]=$((${RT_WHY["$why"]:-0} + 1))
+			done < <(grep '^SKIP' "$d/plan" | cut -f2)
+			RT_NOTES+=("$label: not runnable here: $(grep '^SKIP' "$d/plan" | cut -f2 | paste -sd';' - | sed 's/;/; /g')")
+			continue
+		fi
+		key="$(awk -F'\t' '$1 == "KEY" {print $2}' "$d/plan")"
+		if [[ -n "${RT_KEY_OF[$key]:-}" ]]; then
+			RT_SAME=$((RT_SAME + 1))
+			RT_NOTES+=("$label: same Cluster settings and extension step as ${RT_KEY_OF[$key]} (names aside); covered by its run")
+			continue
+		fi
+		RT_KEY_OF[$key]="$label"
+		queue+=("$i")
+	done
+	echo "runtime plan: ${#queue[@]} distinct Cluster(s) to run, $RT_SAME identical to one of them, $RT_NOT not runnable here"
+
+	for i in "${queue[@]}"; do
+		f="${inputs[i - 1]}"
+		label="$(flabel "$f")"
+		d="$rt/$i"
+		plan="$d/plan"
+		t=$(date +%s.%N)
+		if ! rt_restart "$d/restart.log"; then
+			RT_FAILED=$((RT_FAILED + 1)); fail "runtime: $label: referee restart failed"; tail -n 20 "$d/restart.log" | indent; continue
+		fi
+		if ! referee instance "$work/accept/$i/render.yaml" >"$d/instance.log" 2>&1; then
+			RT_FAILED=$((RT_FAILED + 1)); fail "runtime: $label: the Cluster did not become Ready"
+			{ nolog <"$d/instance.log" | tail -n 5; rt_postgres_error; } | indent
+			continue
+		fi
+		ok=1
+		rt_check "$label" "$d" "$plan" || ok=0
+		if ((ok)); then
+			RT_RAN=$((RT_RAN + 1)); pass
+			echo "ok    $label: Ready in $(secs "$t")s; $(tail -n 1 "$d/showcheck.out"); $(tail -n 1 "$d/extcheck.out"); second run unchanged"
+		else
+			RT_FAILED=$((RT_FAILED + 1))
+		fi
+	done
+	# Day two on one running instance: the sequence of e2e/testdata/daytwo
+	# (TestDayTwo and TestPGDayTwo check its renders and SQL), each step's
+	# render applied with kubectl to the same Cluster, its extension step run,
+	# the state checked; an entry removed from the spec may leave its
+	# extension installed (nothing is dropped by removing an entry). Steps
+	# that recreate or add pods need a kubelet, which the referee has not.
+	DT_OK=0 DT_N=0 dt="$rt/daytwo"
+	mkdir -p "$dt"
+	prev=""
+	for f in e2e/testdata/daytwo/*.yaml; do
+		step="$(basename "$f" .yaml)"
+		case "$step" in
+		06-* | 07-* | 08-* | 09-*)
+			RT_NOTES+=("day two $step: not runnable here: scale-out, hibernation and major upgrade create or delete pods, and no kubelet runs them (TestDayTwo and TestPGDayTwo cover its render and SQL)")
+			continue ;;
+		esac
+		DT_N=$((DT_N + 1))
+		d="$dt/$step"
+		mkdir -p "$d"
+		t=$(date +%s.%N)
+		if ! coredb render "$f" >"$d/render.yaml" 2>"$d/render.err"; then
+			fail "runtime: day two $step: coredb render failed"; indent <"$d/render.err"; break
+		fi
+		tool runplan -major 15 -extdir "$extdir" -libdir "$libdir" -out "$d/sql" "$d/render.yaml" >"$d/plan" 2>"$d/plan.err"
+		if grep -q '^SKIP' "$d/plan" || [[ -s "$d/plan.err" ]]; then
+			fail "runtime: day two $step cannot run here: $(grep '^SKIP' "$d/plan" | cut -f2 | paste -sd';' -)$(cat "$d/plan.err")"; break
+		fi
+		if [[ -z "$prev" ]]; then
+			if ! rt_restart "$d/restart.log" || ! referee instance "$d/render.yaml" >"$d/instance.log" 2>&1; then
+				fail "runtime: day two $step: the Cluster did not become Ready"
+				{ nolog <"$d/instance.log" | tail -n 5; rt_postgres_error; } 2>/dev/null | indent
+				break
+			fi
+		elif ! k apply -f "$d/render.yaml" >"$d/apply.out" 2>&1; then
+			fail "runtime: day two $step: kubectl apply failed"; clip <"$d/apply.out"; break
+		fi
+		if rt_check "day two $step" "$d" "$d/plan" "$prev"; then
+			DT_OK=$((DT_OK + 1)); pass
+			echo "ok    day two $step: $(tail -n 1 "$d/showcheck.out"); $(tail -n 1 "$d/extcheck.out") ($(secs "$t")s)"
+		fi
+		prev="$d/state1"
+	done
+	echo "day two on one running instance: $DT_OK of $DT_N steps as declared"
+
+	if ((${#RT_NOTES[@]})); then
+		echo "not run:"
+		printf '%s\n' "${RT_NOTES[@]}" | indent
+	fi
+fi
+
+# ---------------------------------------------------------------------------
 section "summary"
 printf '\n== summary\n'
 printf '%-18s %s\n' "files checked:" "$FILES ($FILES_OK rendered and accepted)"
@@ -527,6 +806,12 @@ if ((CANI > 0)); then
 	printf '%-18s %s\n' "can-i checks:" "$CANI_OK of $CANI as expected"
 else
 	printf '%-18s %s\n' "can-i checks:" "none (no Jobs rendered)"
+fi
+if [[ -n "${rt:-}" ]]; then
+	reasons=""
+	for why in "${!RT_WHY[@]}"; do reasons+="${RT_WHY[$why]} $why"$'\n'; done
+	reasons="$(sort -rn <<<"$reasons" | sed '/^$/d' | paste -sd';' - | sed 's/;/; /g')"
+	printf '%-18s %s\n' "runtime:" "$RT_RAN ran Ready, $RT_FAILED failed, $RT_NOT not runnable here${reasons:+ ($reasons)}, $RT_SAME identical to one that ran"
 fi
 if [[ "$SQL_STATE" == ran ]]; then
 	printf '%-18s %s\n' "SQL cases:" "$SQL_PASS passed, $SQL_FAIL failed, $SQL_SKIP skipped"

@@ -306,3 +306,223 @@ func TestIgnoreCheck(t *testing.T) {
 		t.Errorf("want a removed coredb field, got %v:\n%s", err, out)
 	}
 }
+
+func TestFlags(t *testing.T) {
+	dir := t.TempDir()
+	table := filepath.Join(dir, "flags.txt")
+	if err := os.WriteFile(table, []byte("# c\nexamples/a.yaml cnpg --drop-unavailable --superuser-access\nconformance/x/b.yaml tembo ! --superuser-access\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ path, target, want string }{
+		{"examples/a.yaml", "cnpg", "--target=cnpg\n--drop-unavailable\n--superuser-access\n"},
+		{"examples/a.yaml", "tembo", "--target=tembo\n"},
+		{"conformance/x/b.yaml", "tembo", "!\n--target=tembo\n--superuser-access\n"},
+	} {
+		var out, errb bytes.Buffer
+		if rc := run([]string{"flags", "-table", table, tc.path, tc.target}, &out, &errb); rc != exitOK || out.String() != tc.want {
+			t.Errorf("flags %s %s: rc %d, got %q (%s), want %q", tc.path, tc.target, rc, out.String(), errb.String(), tc.want)
+		}
+	}
+	var out, errb bytes.Buffer
+	if rc := run([]string{"flags", "-table", table, "examples/a.yaml", "kind"}, &out, &errb); rc != exitUsage {
+		t.Errorf("unknown target: rc %d, want %d", rc, exitUsage)
+	}
+}
+
+// runtimeEnv is a fake installation: a temporary extension and library
+// directory holding exactly the files named.
+func runtimeEnv(t *testing.T, exts, libs []string) runEnv {
+	dir := t.TempDir()
+	env := runEnv{major: "15", extDir: filepath.Join(dir, "ext"), libDir: filepath.Join(dir, "lib")}
+	for _, d := range []string{env.extDir, env.libDir} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, e := range exts {
+		os.WriteFile(filepath.Join(env.extDir, e+".control"), nil, 0o644)
+	}
+	for _, l := range libs {
+		os.WriteFile(filepath.Join(env.libDir, l+".so"), nil, 0o644)
+	}
+	return env
+}
+
+func renderObjs(t *testing.T, y string) []obj {
+	f := filepath.Join(t.TempDir(), "r.yaml")
+	if err := os.WriteFile(f, []byte(y), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	objs, err := readObjects(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return objs
+}
+
+const runtimeRender = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: NAME-extensions-1
+  labels: {app.kubernetes.io/component: extension-sql}
+data:
+  databases: |
+    db-001
+  db-001.dbname: postgres
+  db-001.sql: |
+    CREATE EXTENSION IF NOT EXISTS "vector" CASCADE;
+    CREATE EXTENSION IF NOT EXISTS "pg_cron" SCHEMA "cron" CASCADE;
+    DROP EXTENSION IF EXISTS "embedding" RESTRICT;
+---
+apiVersion: postgresql.cnpg.io/v1
+kind: Cluster
+metadata: {name: NAME}
+spec:
+  bootstrap: {initdb: {database: app, owner: app}}
+  imageName: ghcr.io/cloudnative-pg/postgresql:15.19-standard-trixie@sha256:abc
+  postgresql:
+    parameters: {shared_buffers: 1024MB, cron.database_name: postgres}
+    shared_preload_libraries: [pg_stat_statements, pg_cron]
+---
+apiVersion: postgresql.cnpg.io/v1
+kind: Database
+metadata: {name: NAME-app}
+spec:
+  name: app
+  owner: app
+  cluster: {name: NAME}
+  extensions: [{name: citext, ensure: present, version: "1.6"}, {name: hstore, ensure: absent}]
+`
+
+func TestRunPlan(t *testing.T) {
+	env := runtimeEnv(t, []string{"vector", "pg_cron", "citext"}, []string{"pg_stat_statements", "pg_cron"})
+	p := makeRunPlan(renderObjs(t, strings.ReplaceAll(runtimeRender, "NAME", "orders")), env)
+	if len(p.skips) != 0 {
+		t.Fatalf("skips %v, want none", p.skips)
+	}
+	want := []extWant{
+		{db: "postgres", name: "vector", present: true},
+		{db: "postgres", name: "pg_cron", present: true, schema: "cron"},
+		{db: "postgres", name: "embedding"},
+		{db: "app", name: "citext", present: true, version: "1.6"},
+		{db: "app", name: "hstore"},
+	}
+	if d := cmp.Diff(want, p.wants, cmp.AllowUnexported(extWant{})); d != "" {
+		t.Errorf("wants (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([][2]string{{"cron.database_name", "postgres"}, {"shared_buffers", "1024MB"}, {"shared_preload_libraries", "pg_stat_statements,pg_cron"}}, p.params); d != "" {
+		t.Errorf("params (-want +got):\n%s", d)
+	}
+	// Another name, same runtime: the same key; another setting: another key.
+	if q := makeRunPlan(renderObjs(t, strings.ReplaceAll(runtimeRender, "NAME", "billing")), env); q.key != p.key {
+		t.Errorf("key differs by name only: %s vs %s", p.key, q.key)
+	}
+	if q := makeRunPlan(renderObjs(t, strings.ReplaceAll(strings.ReplaceAll(runtimeRender, "NAME", "orders"), "1024MB", "512MB")), env); q.key == p.key {
+		t.Errorf("key is the same for different settings")
+	}
+
+	for _, tc := range []struct{ edit, reason string }{
+		{"15.19-standard", "Postgres major of"},
+		{"initdb: {database: app, owner: app}", "bootstrap is not initdb"},
+		{"pg_stat_statements, pg_cron]", "preload library pg_later"},
+		{"\"vector\" CASCADE", "extension pgml"},
+		{"shared_preload_libraries:", "image-volume extensions"},
+	} {
+		y := strings.ReplaceAll(runtimeRender, "NAME", "orders")
+		switch tc.reason {
+		case "Postgres major of":
+			y = strings.Replace(y, tc.edit, "16.1-standard", 1)
+		case "bootstrap is not initdb":
+			y = strings.Replace(y, tc.edit, "recovery: {source: x}", 1)
+		case "preload library pg_later":
+			y = strings.Replace(y, tc.edit, "pg_stat_statements, pg_cron, pg_later]", 1)
+		case "extension pgml":
+			y = strings.Replace(y, tc.edit, "\"pgml\" CASCADE", 1)
+		default:
+			y = strings.Replace(y, tc.edit, "extensions: [{name: x, image: {reference: y}}]\n    shared_preload_libraries:", 1)
+		}
+		p := makeRunPlan(renderObjs(t, y), env)
+		if len(p.skips) == 0 || !strings.Contains(strings.Join(p.skips, "; "), tc.reason) {
+			t.Errorf("%s: skips %q, want one containing %q", tc.reason, p.skips, tc.reason)
+		}
+	}
+}
+
+func TestSameSetting(t *testing.T) {
+	for _, tc := range []struct {
+		want, got string
+		same      bool
+	}{
+		{"1024MB", "1GB", true},
+		{"2867MB", "2867MB", true},
+		{"204MB", "208896kB", true},
+		{"200ms", "200ms", true},
+		{"60s", "1min", true},
+		{"on", "on", true},
+		{"true", "on", true},
+		{"off", "on", false},
+		{"1024MB", "1023MB", false},
+		{"1GB", "1s", false},
+		{"pg_stat_statements,pg_cron", "pg_stat_statements, pg_cron", true},
+		{"pg_cron,pg_stat_statements", "pg_stat_statements,pg_cron", false},
+		{"all", "top", false},
+		{"100", "100", true},
+	} {
+		if got := sameSetting("x", tc.want, tc.got); got != tc.same {
+			t.Errorf("sameSetting(%q, %q) = %v, want %v", tc.want, tc.got, got, tc.same)
+		}
+	}
+}
+
+func TestExtCheck(t *testing.T) {
+	dir := t.TempDir()
+	plan := filepath.Join(dir, "plan")
+	os.WriteFile(plan, []byte("EXPECT\tpostgres\tvector\tpresent\t\t\nEXPECT\tpostgres\tearthdistance\tpresent\t\t\nEXPECT\tapp\tcitext\tpresent\tpublic\t1.6\nEXPECT\tapp\thstore\tabsent\t\t\n"), 0o644)
+	good := "STATE\tpostgres\tplpgsql\t1.0\tpg_catalog\t\tt\t0\n" +
+		"STATE\tpostgres\tvector\t0.8.0\tpublic\t\tt\t0\n" +
+		"STATE\tpostgres\tcube\t1.5\tpublic\tearthdistance\tt\t0\n" +
+		"STATE\tpostgres\tearthdistance\t1.1\tpublic\t\tt\t0\n" +
+		"STATE\tapp\tcitext\t1.6\tpublic\t\tt\t0\n"
+	for _, tc := range []struct {
+		name, state, want string
+	}{
+		{"good", good, ""},
+		{"missing", strings.Replace(good, "STATE\tpostgres\tvector\t0.8.0\tpublic\t\tt\t0\n", "", 1), "vector is declared but not installed"},
+		{"not dropped", good + "STATE\tapp\thstore\t1.8\tpublic\t\tt\t0\n", "hstore is declared absent but installed"},
+		{"undeclared", good + "STATE\tapp\tpgcrypto\t1.3\tpublic\t\tt\t0\n", "pgcrypto is installed but not declared"},
+		{"kept from before", good + "STATE\tapp\tpg_cron\t1.4\tpg_catalog\t\tt\t0\n", "pg_cron is installed but not declared"},
+		{"version", strings.Replace(good, "citext\t1.6", "citext\t1.5", 1), "citext is version 1.5, declared 1.6"},
+		{"schema", strings.Replace(good, "citext\t1.6\tpublic", "citext\t1.6\text", 1), "citext is in schema ext, declared public"},
+		{"no usage", strings.Replace(good, "citext\t1.6\tpublic\t\tt", "citext\t1.6\tpublic\t\tf", 1), "no USAGE"},
+		{"no execute", strings.Replace(good, "vector\t0.8.0\tpublic\t\tt\t0", "vector\t0.8.0\tpublic\t\tt\t3", 1), "cannot execute 3 function(s)"},
+	} {
+		state := filepath.Join(dir, "state")
+		os.WriteFile(state, []byte(tc.state), 0o644)
+		var out bytes.Buffer
+		err := cmdExtCheck(&out, plan, state, "")
+		if tc.want == "" {
+			if err != nil {
+				t.Errorf("%s: %v: %s", tc.name, err, out.String())
+			}
+		} else if err == nil || !strings.Contains(out.String(), tc.want) {
+			t.Errorf("%s: err %v, output %q, want %q", tc.name, err, out.String(), tc.want)
+		}
+	}
+}
+
+func TestExtCheckKeptFromBefore(t *testing.T) {
+	dir := t.TempDir()
+	plan, state, prev := filepath.Join(dir, "plan"), filepath.Join(dir, "state"), filepath.Join(dir, "prev")
+	os.WriteFile(plan, []byte("EXPECT\tapp\tcitext\tpresent\t\t\n"), 0o644)
+	os.WriteFile(state, []byte("STATE\tapp\tcitext\t1.6\tpublic\t\tt\t0\nSTATE\tapp\tpg_cron\t1.4\tpg_catalog\t\tt\t0\n"), 0o644)
+	os.WriteFile(prev, []byte("STATE\tapp\tpg_cron\t1.4\tpg_catalog\t\tt\t0\n"), 0o644)
+	var out bytes.Buffer
+	if err := cmdExtCheck(&out, plan, state, prev); err != nil {
+		t.Errorf("an entry removed from the spec stays installed: %v: %s", err, out.String())
+	}
+	os.WriteFile(prev, nil, 0o644)
+	out.Reset()
+	if err := cmdExtCheck(&out, plan, state, prev); err == nil {
+		t.Errorf("pg_cron appeared without a declaration, and extcheck passed")
+	}
+}

@@ -19,6 +19,19 @@
 //	    "apiVersion Kind" lines, from kubectl api-resources) and prints the others
 //	e2etool explode -out DIR RENDER.yaml
 //	    writes each object to DIR/NNN.yaml and prints the file names
+//	e2etool flags -table FLAGS.txt PATH TARGET
+//	    the render flags of PATH (examples/x.yaml or conformance/dir/x.yaml)
+//	    on TARGET from examples/flags.txt, one per line, --target first; a
+//	    first line "!" says the target refuses the file even with them
+//	e2etool runplan -major N -extdir DIR -libdir DIR -out DIR RENDER.yaml
+//	    what the runtime stage runs and checks for a render (runtime.go):
+//	    SKIP lines (reasons it cannot run here) or CLUSTER, KEY, PARAM, SQL,
+//	    DATABASE and EXPECT lines; the SQL files are written under -out
+//	e2etool showsql PLAN | statesql
+//	    the queries whose output showcheck and extcheck read
+//	e2etool showcheck PLAN SHOWN | extcheck [-prev STATE] PLAN STATE
+//	    rendered settings against SHOW; declared extensions against
+//	    pg_extension; exit 1 on a difference
 //	e2etool ignorecheck -doc DOC.md -allow PATHS PAIRS.tsv
 //	    applies the ignoreDifferences snippet of DOC.md to the server's objects
 //	    (PAIRS: label, render, server.json per line); exit 1 if it removes a
@@ -54,7 +67,7 @@ var errFailed = errors.New("check failed")
 
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: e2etool objects|drift|added|canplan|jobs|split|explode|ignorecheck ...")
+		fmt.Fprintln(stderr, "usage: e2etool objects|drift|added|canplan|jobs|split|explode|flags|runplan|showsql|statesql|showcheck|extcheck|ignorecheck ...")
 		return exitUsage
 	}
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
@@ -65,6 +78,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	served := fs.String("served", "", "split: file of served \"apiVersion Kind\" lines")
 	doc := fs.String("doc", "", "ignorecheck: Markdown file with the ignoreDifferences snippet")
 	allow := fs.String("allow", "", "ignorecheck: comma-separated jq paths the snippet leaves out on purpose")
+	prev := fs.String("prev", "", "extcheck: the state before this step; undeclared extensions installed then may stay")
+	major := fs.String("major", "15", "runplan: the PostgreSQL major installed here")
+	extDir := fs.String("extdir", "", "runplan: the server's extension directory")
+	libDir := fs.String("libdir", "", "runplan: the server's package library directory")
+	table := fs.String("table", "", "flags: the flags table (examples/flags.txt)")
 	outFile := fs.String("out", "", "split: where to write the served objects; explode: directory")
 	if err := fs.Parse(args[1:]); err != nil {
 		return exitUsage
@@ -86,6 +104,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdSplit(stdout, *served, *outFile, rest[0])
 	case cmd == "ignorecheck" && len(rest) == 1 && *doc != "":
 		err = cmdIgnoreCheck(stdout, *doc, *allow, rest[0])
+	case cmd == "runplan" && len(rest) == 1 && *extDir != "" && *libDir != "" && *outFile != "":
+		err = cmdRunPlan(stdout, runEnv{major: *major, extDir: *extDir, libDir: *libDir}, *outFile, rest[0])
+	case cmd == "showsql" && len(rest) == 1:
+		err = cmdShowSQL(stdout, rest[0])
+	case cmd == "statesql" && len(rest) == 0:
+		err = cmdStateSQL(stdout)
+	case cmd == "showcheck" && len(rest) == 2:
+		err = cmdShowCheck(stdout, rest[0], rest[1])
+	case cmd == "extcheck" && len(rest) == 2:
+		err = cmdExtCheck(stdout, rest[0], rest[1], *prev)
+	case cmd == "flags" && len(rest) == 2 && *table != "":
+		err = cmdFlags(stdout, *table, rest[0], rest[1])
 	case cmd == "explode" && len(rest) == 1 && *outFile != "":
 		err = cmdExplode(stdout, *outFile, rest[0])
 	default:

@@ -37,7 +37,7 @@ moddir() {
 
 say "building kubeconform@$KUBECONFORM_VERSION and coredb"
 (cd "$work" && GOBIN="$work/bin" GOFLAGS=-mod=mod go install "github.com/yannh/kubeconform/cmd/kubeconform@$KUBECONFORM_VERSION")
-(cd "$root" && go build -o "$work/bin/coredb" ./cmd/coredb)
+(cd "$root" && go build -o "$work/bin/coredb" ./cmd/coredb && go build -o "$work/bin/e2etool" ./e2e/e2etool)
 
 k8s=$(moddir "k8s.io/kubernetes@$K8S_VERSION")
 cnpg_crds=${REFEREE_HOME:-$HOME/.cache/coredb-referee}/share/cnpg-${CNPG_VERSION#v}.yaml
@@ -57,23 +57,30 @@ done
 say "schemas: Kubernetes $K8S_VERSION, CloudNativePG $CNPG_VERSION ($cnpg_crds), Barman Cloud plugin $BARMAN_PLUGIN_VERSION"
 (cd "$root" && go run ./e2e/gitops/schemagen -out "$work/schemas" -openapi "$k8s/api/openapi-spec/v3" "${crd_args[@]}")
 
-# Render every example, with and without a namespace (namespaced objects
-# exercise the RoleBinding subjects and Job environment that use it).
+# Render every example on both targets with its flags from examples/flags.txt
+# (as the golden tests do), with and without a namespace (namespaced objects
+# exercise the RoleBinding subjects and Job environment that use it). A
+# render the table marks refused ("!") has no output to check.
 mkdir -p "$work/rendered"
 n=0
 for ex in "$root"/examples/*.yaml; do
 	base=$(basename "$ex" .yaml)
-	for ns in "" coredb-e2e; do
-		out="$work/rendered/$base${ns:+.$ns}.yaml"
-		if ! "$work/bin/coredb" render ${ns:+-n "$ns"} "$ex" >"$out" 2>"$work/render.err"; then
-			cat "$work/render.err" >&2
-			say "FAIL: coredb render ${ns:+-n $ns }$ex"
-			exit 1
-		fi
+	for target in cnpg tembo; do
+		flags=()
+		while IFS= read -r f; do flags+=("$f"); done < <(cd "$root" && "$work/bin/e2etool" flags -table examples/flags.txt "examples/$base.yaml" "$target")
+		[[ "${flags[0]}" != '!' ]] || continue
+		for ns in "" coredb-e2e; do
+			out="$work/rendered/$base.$target${ns:+.$ns}.yaml"
+			if ! "$work/bin/coredb" render "${flags[@]}" ${ns:+-n "$ns"} "$ex" >"$out" 2>"$work/render.err"; then
+				cat "$work/render.err" >&2
+				say "FAIL: coredb render ${flags[*]} ${ns:+-n $ns }$ex"
+				exit 1
+			fi
+		done
+		n=$((n + 1))
 	done
-	n=$((n + 1))
 done
-say "rendered $n examples"
+say "rendered $n example/target pairs"
 
 # The check must be able to fail: a Cluster with an unknown field and a Job
 # with a wrong type are rejected with these schemas.
