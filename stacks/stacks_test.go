@@ -42,13 +42,14 @@ type stackFile struct {
 }
 
 type managedRole struct {
-	Name           string   `yaml:"name"`
-	Comment        string   `yaml:"comment"`
-	Ensure         string   `yaml:"ensure"`
-	Login          *bool    `yaml:"login"`
-	Inherit        *bool    `yaml:"inherit"`
-	InRoles        []string `yaml:"inRoles"`
-	PasswordSecret *struct {
+	Name            string   `yaml:"name"`
+	Comment         string   `yaml:"comment"`
+	Ensure          string   `yaml:"ensure"`
+	Login           *bool    `yaml:"login"`
+	Inherit         *bool    `yaml:"inherit"`
+	ConnectionLimit *int64   `yaml:"connectionLimit"`
+	InRoles         []string `yaml:"inRoles"`
+	PasswordSecret  *struct {
 		Name string `yaml:"name"`
 	} `yaml:"passwordSecret"`
 }
@@ -416,6 +417,11 @@ func problems(file string, src []byte) []string {
 		}
 		if r.Ensure != "present" || r.Comment == "" {
 			add("managed role %q: needs ensure: present and a comment", r.Name)
+		}
+		// CloudNativePG defaults inherit and connectionLimit when they are
+		// left out; written out, the Cluster in Git equals the stored one.
+		if r.Inherit == nil || r.ConnectionLimit == nil {
+			add("managed role %q: state inherit and connectionLimit (CloudNativePG fills them in otherwise: drift)", r.Name)
 		}
 		login := r.Login != nil && *r.Login
 		if login != (r.PasswordSecret != nil) {
@@ -828,6 +834,7 @@ func TestChecksCatchBugs(t *testing.T) {
 		{"vectordb.yaml", "embeddings: [vectorize]", "embeddings: [vectorizer]", `app "embeddings" serves extension "vectorizer", which the stack does not enable`},
 		{"message-queue.yaml", "    passwordSecret: {name: \"{name}-mq-api\"}\n", "", `managed role "mq_api": a login role needs a passwordSecret`},
 		{"message-queue.yaml", "inRoles: [pg_read_all_data]", "inRoles: [pg_write_all_data]", `inRoles "pg_write_all_data" is neither`},
+		{"message-queue.yaml", "    inherit: true\n", "", `managed role "mq_reader": state inherit and connectionLimit`},
 		{"message-queue.yaml", "middlewares: [map-pgmq, strip-prefix, headers]", "middlewares: [map-pgmq, strip-prefix, header]", `middleware "header", which is not defined`},
 		{"mongo-alternative.yaml", "valueFromPlatform: ReadWriteConnection}", "valueFromPlatform: ReadWrite}", `valueFromPlatform "ReadWrite"`},
 		{"vectordb.yaml", "mountPath: /models, name: hf-data-vol}", "mountPath: /models, name: hf-data}", `volume mount "hf-data" needs a defined volume`},
