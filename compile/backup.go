@@ -144,7 +144,7 @@ func (b *build) defaultBackupMethod() (string, bool) {
 		if !known {
 			why = sprintf("coredb does not know whether image %s has barman-cloud", img)
 		}
-		b.warnf(path, "using the Barman Cloud plugin (method plugin), because %s, which CloudNativePG's in-tree Barman Cloud (barmanObjectStore) runs inside the Postgres container; install the plugin next to the operator (plugin-barman-cloud), and write spec.backup.method: plugin to silence this%s", why, inTreeHint(known))
+		b.warnf(path, "using the Barman Cloud plugin (method plugin), because %s, which CloudNativePG's in-tree Barman Cloud (barmanObjectStore) runs inside the Postgres container; install the plugin next to the operator (plugin-barman-cloud), and write spec.backup.method: plugin (or render with --backup-method plugin) to silence this%s", why, inTreeHint(known))
 		return backupMethodPlugin, true
 	}
 	if !known {
