@@ -23,8 +23,8 @@ import (
 // barmanObjectStore (deprecated since CNPG 1.26 and removed in 1.31; it needs
 // barman-cloud in the operand image) and the Barman Cloud plugin (an
 // ObjectStore object plus a Cluster plugin entry); defaultBackupMethod
-// chooses between them from the image. spec.restore replaces the Cluster's initdb bootstrap with a
-// recovery from such a store.
+// chooses between them from the image. spec.restore replaces the Cluster's
+// initdb bootstrap with a recovery from such a store.
 //
 // Unlike Tembo, nothing is emitted for the placeholder destination s3:// that
 // Tembo defaults to: a store without a bucket is not a backup.
