@@ -103,28 +103,27 @@ func (b *build) networkObjects(c *cnpgv1.Cluster) {
 // .additional, CNPG 1.24 and later; cloudnativepg.md §1.8) in front of the
 // primary (rw) or the standbys (ro). CloudNativePG builds it like its own
 // -rw and -ro Services: their selector, so it follows a failover, and the
-// postgresql port 5432 (pkg/specs/services.go BuildManagedServices). Being
+// port 5432 (pkg/specs/services.go BuildManagedServices). Being
 // the Cluster's, its name is among the server certificate's DNS names
 // (Cluster.GetClusterAltDNSNames adds every additional service's), so
 // clients can verify the server through it (sslmode=verify-full).
 // Hand-built Services, as coredb wrote before, were not, and CloudNativePG
 // owns and deletes these with the Cluster.
 //
-// The labels are coredb's recommended ones without app.kubernetes.io/
-// instance and managed-by: the Service is CloudNativePG's, not in Git, and
-// Argo CD's label tracking reads app.kubernetes.io/instance (gitops.md
-// §2.6). updateStrategy patch is the CRD default, written so that list
-// diffs stay clean; it updates the Service in place rather than deleting
-// it, which would give a LoadBalancer a new address.
+// The labels are the CoreDB's own and app.kubernetes.io/part-of: from 1.28
+// on CloudNativePG puts its own app.kubernetes.io name (postgresql),
+// instance, component, managed-by (cloudnative-pg) and version labels on
+// the Service over any given here (pkg/specs/services.go; seen on the
+// referee), and the Service is indeed CloudNativePG's, not coredb's.
+// updateStrategy patch is the CRD default, written so that list diffs stay
+// clean; it updates the Service in place rather than deleting it, which
+// would give a LoadBalancer a new address.
 func (b *build) dedicatedService(name string, sel cnpgv1.ServiceSelectorType, typ corev1.ServiceType, ranges []string) cnpgv1.ManagedService {
 	labels := maps.Clone(b.db.Metadata.Labels)
 	if labels == nil {
 		labels = map[string]string{}
 	}
-	rec := b.recommendedLabels("database")
-	for _, k := range []string{labelName, labelPartOf, labelComponent} {
-		labels[k] = rec[k]
-	}
+	labels[labelPartOf] = b.db.Metadata.Name
 	return cnpgv1.ManagedService{
 		SelectorType:   sel,
 		UpdateStrategy: cnpgv1.ServiceUpdateStrategyPatch,
