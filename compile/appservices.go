@@ -80,7 +80,7 @@ func appDefaultResources() corev1.ResourceRequirements {
 }
 
 // appServiceObjects builds the objects of every app service.
-func (b *build) appServiceObjects(_ *cnpgv1.Cluster) {
+func (b *build) appServiceObjects(c *cnpgv1.Cluster) {
 	apps := b.db.Spec.AppServices
 	if len(apps) == 0 {
 		return
@@ -101,7 +101,7 @@ func (b *build) appServiceObjects(_ *cnpgv1.Cluster) {
 			continue
 		}
 		full := b.db.Metadata.Name + "-" + a.Name
-		b.add(b.appDeployment(full, a, app))
+		b.add(b.appDeployment(c, full, a, app))
 		if len(app.ports) > 0 {
 			b.add(b.appService(full, app))
 		}
@@ -708,7 +708,7 @@ func (b *build) appMeta(full string) metav1.ObjectMeta {
 // database is stopped), running as a fixed non-root user with a read-only
 // root filesystem, no privilege escalation, no capabilities and the runtime's
 // default seccomp profile (the restricted Pod Security Standard).
-func (b *build) appDeployment(full string, a *AppService, app *appPlan) *appsv1.Deployment {
+func (b *build) appDeployment(c *cnpgv1.Cluster, full string, a *AppService, app *appPlan) *appsv1.Deployment {
 	meta := b.appMeta(full)
 	podMeta := metav1.ObjectMeta{Labels: maps.Clone(meta.Labels)}
 	if m := app.metrics; m != nil {
@@ -736,7 +736,7 @@ func (b *build) appDeployment(full string, a *AppService, app *appPlan) *appsv1.
 	for _, p := range app.ports {
 		ports = append(ports, corev1.ContainerPort{Name: p.name, ContainerPort: p.number, Protocol: corev1.ProtocolTCP})
 	}
-	return &appsv1.Deployment{
+	d := &appsv1.Deployment{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
 		ObjectMeta: meta,
 		Spec: appsv1.DeploymentSpec{
@@ -773,6 +773,10 @@ func (b *build) appDeployment(full string, a *AppService, app *appPlan) *appsv1.
 			},
 		},
 	}
+	// The Cluster's node placement, with topology spread counting this
+	// app's pods: the Deployment selects them by appSelectorLabel alone.
+	placeLikeCluster(c, &d.Spec.Template.Spec, map[string]string{appSelectorLabel: full})
+	return d
 }
 
 // appService builds the ClusterIP Service in front of the app's ports.

@@ -20,10 +20,11 @@ import (
 // spec.backup becomes continuous WAL archiving plus base backups to an
 // object store, taken by a ScheduledBackup, and optionally volume snapshot
 // backups. Two archivers are supported: CloudNativePG's in-tree
-// barmanObjectStore (the default, deprecated since CNPG 1.26 and removed in
-// 1.31) and the Barman Cloud plugin (an ObjectStore object plus a Cluster
-// plugin entry). spec.restore replaces the Cluster's initdb bootstrap with a
-// recovery from such a store.
+// barmanObjectStore (deprecated since CNPG 1.26 and removed in 1.31; it needs
+// barman-cloud in the operand image) and the Barman Cloud plugin (an
+// ObjectStore object plus a Cluster plugin entry); defaultBackupMethod
+// chooses between them from the image. spec.restore replaces the Cluster's
+// initdb bootstrap with a recovery from such a store.
 //
 // Unlike Tembo, nothing is emitted for the placeholder destination s3:// that
 // Tembo defaults to: a store without a bucket is not a backup.
@@ -72,34 +73,142 @@ func (b *build) backupObjects(c *cnpgv1.Cluster) {
 	b.warnInTree(c)
 }
 
-// backupMethod is spec.backup.method, else --backup-method, else in-tree.
+// backupMethod is spec.backup.method, else --backup-method, else the
+// default for the image and the CloudNativePG version (defaultBackupMethod).
+// An explicit in-tree method is checked against the image (checkInTreeImage).
 func (b *build) backupMethod() (string, bool) {
 	valid := func(m string) bool { return m == backupMethodInTree || m == backupMethodPlugin }
-	method := b.opts.BackupMethod
+	method, path := b.opts.BackupMethod, b.backupOrRestorePath()
 	if bk := b.db.Spec.Backup; bk != nil && bk.Method != "" {
 		if !valid(bk.Method) {
 			b.errorf("spec.backup.method", "must be barmanObjectStore (CloudNativePG's in-tree Barman Cloud) or plugin (the Barman Cloud plugin), got %q", bk.Method)
 			return "", false
 		}
-		method = bk.Method
+		method, path = bk.Method, "spec.backup.method"
 	} else if method != "" && !valid(method) {
 		b.errs = append(b.errs, &FieldError{Msg: sprintf("--backup-method must be barmanObjectStore or plugin, got %q", method)})
 		return "", false
 	}
-	if method == "" {
-		method = backupMethodInTree
-	}
-	if method == backupMethodPlugin {
+	switch method {
+	case "":
+		return b.defaultBackupMethod()
+	case backupMethodPlugin:
 		if v := b.cnpg; v.Less(pluginMinCNPG) {
-			path := "spec.backup.method"
-			if b.db.Spec.Backup == nil || b.db.Spec.Backup.Method == "" {
-				path = b.backupOrRestorePath()
-			}
 			b.errorf(path, "the Barman Cloud plugin needs CloudNativePG 1.26 or later, but the target is %s (--cnpg-version); use method barmanObjectStore or target a newer release", v)
+			return "", false
+		}
+	case backupMethodInTree:
+		if !b.checkInTreeImage(path) {
 			return "", false
 		}
 	}
 	return method, true
+}
+
+// usesObjectStore reports whether the Cluster archives to or restores from
+// an object store, the only thing the backup method decides: volume
+// snapshots are taken by CloudNativePG itself, whatever the method.
+func (b *build) usesObjectStore() bool {
+	if b.db.Spec.Restore != nil {
+		return true
+	}
+	bk := b.db.Spec.Backup
+	if bk == nil || bk.DestinationPath == "" {
+		return false
+	}
+	d := parseDestination(bk.DestinationPath)
+	return d.msg == "" && !d.noBucket
+}
+
+// defaultBackupMethod chooses between the in-tree Barman Cloud and the
+// plugin when neither the spec nor --backup-method does. The in-tree
+// support runs barman-cloud-wal-archive and its siblings inside the
+// Postgres container (cloudnativepg.md §1.9), and CloudNativePG's minimal and
+// standard images, coredb's defaults, do not have them: only the deprecated
+// system flavour does (running-on-stock-cnpg.md, "system": standard plus
+// barman-cloud; images.yaml barmanCloud). The plugin runs barman-cloud in a
+// sidecar of its own, so it works with every image, from CloudNativePG 1.26
+// on. So: the in-tree method where the image is known to have barman-cloud
+// (Tembo's images, the system flavour, an ImageSet saying barmanCloud:
+// true), else the plugin; before 1.26 the in-tree method is the only one,
+// so an image known to lack barman-cloud is an error and an unknown one a
+// warning.
+func (b *build) defaultBackupMethod() (string, bool) {
+	has, known := b.img.BarmanCloud()
+	if has || !b.usesObjectStore() {
+		return backupMethodInTree, true
+	}
+	path, img := b.backupOrRestorePath(), b.img.Describe()
+	if !b.cnpg.Less(pluginMinCNPG) {
+		why := sprintf("image %s has no barman-cloud", img)
+		if !known {
+			why = sprintf("coredb does not know whether image %s has barman-cloud", img)
+		}
+		b.warnf(path, "using the Barman Cloud plugin (method plugin), because %s, which CloudNativePG's in-tree Barman Cloud (barmanObjectStore) runs inside the Postgres container; install the plugin next to the operator (plugin-barman-cloud), and write spec.backup.method: plugin (or render with --backup-method plugin) to silence this%s", why, inTreeHint(known))
+		return backupMethodPlugin, true
+	}
+	if !known {
+		b.warnInTreeUnknown(path)
+		return backupMethodInTree, true
+	}
+	b.errorf(path, "image %s has no barman-cloud, which CloudNativePG's in-tree Barman Cloud (barmanObjectStore, the only backup method before CloudNativePG 1.26) runs inside the Postgres container, and the Barman Cloud plugin needs CloudNativePG 1.26 or later (the target is %s, --cnpg-version); target 1.26 or later for the plugin, or use an image with barman-cloud (%s)", img, b.cnpg, b.systemImageExample())
+	return "", false
+}
+
+// checkInTreeImage checks an explicit in-tree method against the image: an
+// image known to lack barman-cloud can never archive (error), one coredb
+// does not know may (warning).
+func (b *build) checkInTreeImage(path string) bool {
+	if !b.usesObjectStore() {
+		return true
+	}
+	has, known := b.img.BarmanCloud()
+	switch {
+	case has:
+		return true
+	case !known:
+		b.warnInTreeUnknown(path)
+		return true
+	}
+	fix := "use method plugin (the Barman Cloud plugin, which brings its own barman-cloud)"
+	if b.cnpg.Less(pluginMinCNPG) {
+		fix = "target CloudNativePG 1.26 or later and use method plugin"
+	}
+	asked := "CloudNativePG's in-tree Barman Cloud (barmanObjectStore)"
+	if path != "spec.backup.method" {
+		asked = "CloudNativePG's in-tree Barman Cloud (--backup-method barmanObjectStore)"
+	}
+	declared := ""
+	if b.img.Declared != nil {
+		declared = "; if it does have barman-cloud, say barmanCloud: true in its ImageSet"
+	}
+	b.errorf(path, "%s runs barman-cloud inside the Postgres container, and image %s has none, so WAL archiving and every backup would fail; %s, or use an image with barman-cloud (%s)%s", asked, b.img.Describe(), fix, b.systemImageExample(), declared)
+	return false
+}
+
+// warnInTreeUnknown warns that the in-tree method depends on an image coredb
+// does not know.
+func (b *build) warnInTreeUnknown(path string) {
+	b.warnf(path, "CloudNativePG's in-tree Barman Cloud (barmanObjectStore) runs barman-cloud inside the Postgres container, and coredb does not know image %s: it must contain barman-cloud-wal-archive, barman-cloud-wal-restore, barman-cloud-backup and barman-cloud-restore, or WAL archiving and every backup fail; declare it in an ImageSet with barmanCloud: true to silence this", b.img.Describe())
+}
+
+// inTreeHint tells how to get the in-tree method when the plugin was chosen.
+func inTreeHint(known bool) string {
+	if known {
+		return ""
+	}
+	return " (if the image has barman-cloud, declare it in an ImageSet with barmanCloud: true to use the in-tree method)"
+}
+
+// systemImageExample names CloudNativePG's image with barman-cloud for the
+// image's Postgres major: the system flavour, deprecated and removed
+// together with the in-tree support.
+func (b *build) systemImageExample() string {
+	major := b.img.Major
+	if major == 0 {
+		major = 17
+	}
+	return sprintf("CloudNativePG's system flavour, e.g. ghcr.io/cloudnative-pg/postgresql:%d-system-trixie, deprecated together with the in-tree support", major)
 }
 
 func (b *build) backupOrRestorePath() string {

@@ -315,7 +315,7 @@ func TestBackupDiagnostics(t *testing.T) {
 		{name: "endpoint", spec: "  backup:\n    destinationPath: s3://b/db\n    endpointURL: minio:9000\n", path: "spec.backup.endpointURL", marker: "endpointURL", msg: "must be an http:// or https:// URL"},
 		{name: "snapshot class", spec: "  backup:\n    destinationPath: s3://b/db\n    volumeSnapshot:\n      enabled: true\n      snapshotClass: Fast_SSD\n", path: "spec.backup.volumeSnapshot.snapshotClass", marker: "snapshotClass", msg: "not a VolumeSnapshotClass name"},
 		{name: "snapshots alone", spec: "  backup:\n    volumeSnapshot:\n      enabled: true\n", path: "spec.backup.volumeSnapshot.enabled", marker: "enabled: true", msg: "no point-in-time recovery", warning: true},
-		{name: "in-tree deprecated", spec: "  backup:\n    destinationPath: s3://b/db\n", path: "spec.backup", marker: "destinationPath", msg: "deprecated since CloudNativePG 1.26", warning: true},
+		{name: "in-tree deprecated", spec: systemImage + "  backup:\n    destinationPath: s3://b/db\n", path: "spec.backup", marker: "destinationPath", msg: "deprecated since CloudNativePG 1.26", warning: true},
 	} {
 		c.run(t)
 	}
@@ -334,7 +334,7 @@ func TestRestoreDiagnostics(t *testing.T) {
 		{name: "own archive", spec: "  backup:\n    destinationPath: s3://b/db\n  restore:\n    serverName: db\n", path: "spec.restore.serverName", marker: "serverName", msg: "would archive WAL into the backups it restores from"},
 		{name: "restore credentials", spec: "  restore:\n    serverName: old\n    backupsPath: gs://b/old\n", path: "spec.restore", marker: "serverName", msg: "needs googleCredentials"},
 		{name: "restore wrong credentials", spec: "  restore:\n    serverName: old\n    backupsPath: gs://b/old\n    s3Credentials: {inheritFromIAMRole: true}\n", path: "spec.restore.s3Credentials", marker: "s3Credentials", msg: "give googleCredentials"},
-		{name: "in-tree deprecated", spec: "  restore:\n    serverName: old\n    backupsPath: s3://b/old\n", path: "spec.restore", marker: "serverName", msg: "deprecated since CloudNativePG 1.26", warning: true},
+		{name: "in-tree deprecated", spec: systemImage + "  restore:\n    serverName: old\n    backupsPath: s3://b/old\n", path: "spec.restore", marker: "serverName", msg: "deprecated since CloudNativePG 1.26", warning: true},
 	} {
 		c.run(t)
 	}
@@ -388,6 +388,10 @@ func TestBackupNoPlaceholder(t *testing.T) {
 	}
 }
 
+// systemImage is CloudNativePG's image flavour with barman-cloud, so that
+// the in-tree Barman Cloud is the default backup method.
+const systemImage = "  image: ghcr.io/cloudnative-pg/postgresql:17-system-trixie\n"
+
 // TestBackupMethods: the same backup through the in-tree archiver and the
 // plugin. The plugin route must not leave barmanObjectStore on the Cluster
 // (CNPG rejects a WAL-archiver plugin next to it) and must carry the
@@ -395,7 +399,7 @@ func TestBackupNoPlaceholder(t *testing.T) {
 // warning).
 func TestBackupMethods(t *testing.T) {
 	spec := "  backup:\n    destinationPath: s3://b/db\n    retentionPolicy: \"14\"\n"
-	objs := mustCoreDB(t, spec, Options{})
+	objs := mustCoreDB(t, systemImage+spec, Options{})
 	c := objOf[*cnpgv1.Cluster](t, objs, "Cluster", "db")
 	if c.Spec.Backup == nil || c.Spec.Backup.BarmanObjectStore == nil || c.Spec.Backup.RetentionPolicy != "14d" || len(c.Spec.Plugins) != 0 {
 		t.Fatalf("in-tree: backup %+v, plugins %+v", c.Spec.Backup, c.Spec.Plugins)
@@ -438,7 +442,7 @@ func TestBackupEncryption(t *testing.T) {
 		{"  backup:\n    destinationPath: gs://b/db\n    googleCredentials: {gkeEnvironment: true}\n", ""},
 		{"  backup:\n    destinationPath: https://a.blob.core.windows.net/c/db\n    azureCredentials: {inheritFromAzureAD: true}\n", ""},
 	} {
-		c := objOf[*cnpgv1.Cluster](t, mustCoreDB(t, tt.spec, Options{}), "Cluster", "db")
+		c := objOf[*cnpgv1.Cluster](t, mustCoreDB(t, systemImage+tt.spec, Options{}), "Cluster", "db")
 		st := c.Spec.Backup.BarmanObjectStore
 		if string(st.Data.Encryption) != tt.want || string(st.Wal.Encryption) != tt.want {
 			t.Errorf("%q: encryption data %q wal %q, want %q", tt.spec, st.Data.Encryption, st.Wal.Encryption, tt.want)
@@ -530,7 +534,7 @@ func TestRestore(t *testing.T) {
     serverName: old
     recoveryTargetTime: "2024-05-01 13:45:00+05:30"
 `
-	c := objOf[*cnpgv1.Cluster](t, mustCoreDB(t, spec, Options{}), "Cluster", "db")
+	c := objOf[*cnpgv1.Cluster](t, mustCoreDB(t, systemImage+spec, Options{}), "Cluster", "db")
 	bs := c.Spec.Bootstrap
 	if bs == nil || bs.InitDB != nil || bs.Recovery == nil || bs.Recovery.Source != "old" || bs.Recovery.Database != "app" || bs.Recovery.Owner != "app" {
 		t.Fatalf("bootstrap %+v", bs)
@@ -647,4 +651,100 @@ func FuzzBackupPoolerMetrics(f *testing.F) {
 			_, _, _ = Compile(dbs, Options{BackupMethod: m, CNPGVersion: "1.30.1"})
 		}
 	})
+}
+
+// TestBackupMethodFromImage: without spec.backup.method or --backup-method,
+// the method follows the image and the CNPG version. The in-tree Barman
+// Cloud runs barman-cloud inside the Postgres container, which CNPG's
+// minimal and standard images (coredb's defaults) lack: there the plugin is
+// the default from 1.26 on, and before 1.26 nothing can archive. Asking
+// for the in-tree method on such an image is an error at the line that
+// asks; on an image coredb does not know, a warning.
+func TestBackupMethodFromImage(t *testing.T) {
+	const (
+		store    = "  backup:\n    destinationPath: s3://b/db\n"
+		standard = "  image: ghcr.io/cloudnative-pg/postgresql:17-standard-trixie\n"
+		unknown  = "  image: registry.example.com/pg:17-custom\n"
+	)
+	for _, tt := range []struct {
+		name, spec string
+		opts       Options
+		want       string // the method rendered
+	}{
+		{"default image", store, Options{}, backupMethodPlugin},
+		{"standard", standard + store, Options{CNPGVersion: "1.26"}, backupMethodPlugin},
+		{"system", systemImage + store, Options{}, backupMethodInTree},
+		{"legacy tag is system", "  image: ghcr.io/cloudnative-pg/postgresql:16.4\n" + store, Options{}, backupMethodInTree},
+		{"tembo image on target tembo", "  image: quay.io/tembo/standard-cnpg:15-bffd097\n" + store, Options{Target: "tembo"}, backupMethodInTree},
+		{"unknown image", unknown + store, Options{}, backupMethodPlugin},
+		{"unknown image before 1.26", unknown + store, Options{CNPGVersion: "1.25"}, backupMethodInTree},
+		{"explicit plugin", store + "    method: plugin\n", Options{}, backupMethodPlugin},
+		{"explicit in-tree, unknown image", unknown + store + "    method: barmanObjectStore\n", Options{}, backupMethodInTree},
+		{"restore only", "  restore:\n    serverName: old\n    backupsPath: s3://b/old\n", Options{}, backupMethodPlugin},
+	} {
+		objs := mustCoreDB(t, tt.spec, tt.opts)
+		c := objOf[*cnpgv1.Cluster](t, objs, "Cluster", "db")
+		got := backupMethodInTree
+		if len(c.Spec.Plugins) > 0 || (len(c.Spec.ExternalClusters) > 0 && c.Spec.ExternalClusters[0].PluginConfiguration != nil) {
+			got = backupMethodPlugin
+		}
+		if got != tt.want {
+			t.Errorf("%s: method %s, want %s", tt.name, got, tt.want)
+		}
+	}
+
+	for _, c := range []diagCase{
+		// the default switched to the plugin: said at the backup, with why
+		{name: "plugin by default", spec: store, path: "spec.backup", marker: "destinationPath", msg: "standard-trixie (cnpg-standard) has no barman-cloud", warning: true},
+		{name: "plugin by default, unknown", spec: unknown + store, path: "spec.backup", marker: "destinationPath", msg: "does not know whether image registry.example.com/pg:17-custom has barman-cloud", warning: true},
+		{name: "restore by plugin", spec: "  restore:\n    serverName: old\n    backupsPath: s3://b/old\n", path: "spec.restore", marker: "serverName", msg: "using the Barman Cloud plugin", warning: true},
+		// nothing can archive
+		{name: "no method before 1.26", spec: store, opts: Options{CNPGVersion: "1.25.3"}, path: "spec.backup", marker: "destinationPath", msg: "the Barman Cloud plugin needs CloudNativePG 1.26 or later (the target is 1.25.3"},
+		{name: "unknown before 1.26", spec: unknown + store, opts: Options{CNPGVersion: "1.25"}, path: "spec.backup", marker: "destinationPath", msg: "must contain barman-cloud-wal-archive", warning: true},
+		// explicit in-tree
+		{name: "in-tree on standard", spec: store + "    method: barmanObjectStore\n", path: "spec.backup.method", marker: "method: barmanObjectStore", msg: "has none, so WAL archiving and every backup would fail; use method plugin"},
+		{name: "in-tree flag on standard", spec: store, opts: Options{BackupMethod: "barmanObjectStore"}, path: "spec.backup", marker: "destinationPath", msg: "postgresql:15-system-trixie"},
+		{name: "in-tree before 1.26", spec: standard + store + "    method: barmanObjectStore\n", opts: Options{CNPGVersion: "1.25"}, path: "spec.backup.method", marker: "method: barmanObjectStore", msg: "target CloudNativePG 1.26 or later and use method plugin"},
+		{name: "in-tree on unknown", spec: unknown + store + "    method: barmanObjectStore\n", path: "spec.backup.method", marker: "method: barmanObjectStore", msg: "must contain barman-cloud-wal-archive", warning: true},
+	} {
+		c.run(t)
+	}
+
+	// The method is only checked where there is an object store: volume
+	// snapshots alone need no barman-cloud, whatever the version.
+	for _, opts := range []Options{{CNPGVersion: "1.25"}, {BackupMethod: "barmanObjectStore"}} {
+		_, warns, errs := coreDB(t, "apiVersion: coredb.io/v1alpha1\nkind: CoreDB\nmetadata:\n  name: db\nspec:\n  backup:\n    volumeSnapshot: {enabled: true}\n", opts)
+		if len(errs) > 0 {
+			t.Errorf("snapshots only, %+v: %v", opts, errs)
+		}
+		for _, w := range warns {
+			if strings.Contains(w.Msg, "barman-cloud") {
+				t.Errorf("snapshots only, %+v: %v", opts, w)
+			}
+		}
+	}
+	// A plugin chosen by default says nothing about deprecation.
+	_, warns, _ := coreDB(t, "apiVersion: coredb.io/v1alpha1\nkind: CoreDB\nmetadata:\n  name: db\nspec:\n"+store, Options{})
+	for _, w := range warns {
+		if strings.Contains(w.Msg, "deprecated") {
+			t.Errorf("plugin by default: %v", w)
+		}
+	}
+}
+
+// TestBackupMethodDeclaredImage: an ImageSet's barmanCloud decides for a
+// declared image, and the error says so.
+func TestBackupMethodDeclaredImage(t *testing.T) {
+	src := func(barman string) string {
+		return "apiVersion: coredb.io/v1alpha1\nkind: ImageSet\nmetadata: {name: imgs}\nspec:\n  images:\n    - image: registry.example.com/pg\n" + barman +
+			"---\napiVersion: coredb.io/v1alpha1\nkind: CoreDB\nmetadata:\n  name: db\nspec:\n  image: registry.example.com/pg:17-custom\n  backup:\n    destinationPath: s3://b/db\n    method: barmanObjectStore\n"
+	}
+	if _, _, err := compileSrc(t, src("      barmanCloud: true\n"), Options{}); err != nil {
+		t.Errorf("declared with barmanCloud: %v", err)
+	}
+	_, _, err := compileSrc(t, src(""), Options{})
+	errs, _ := err.(ErrorList)
+	if len(errs) != 1 || errs[0].Path != "spec.backup.method" || !strings.Contains(errs[0].Msg, "say barmanCloud: true in its ImageSet") {
+		t.Errorf("declared without barmanCloud: %v", err)
+	}
 }

@@ -54,8 +54,9 @@ type Options struct {
 	DropCascade bool
 
 	// BackupMethod is how backups are taken when spec.backup.method is not
-	// set: "barmanObjectStore" (in-tree, the default) or "plugin" (Barman
-	// Cloud plugin).
+	// set: "barmanObjectStore" (in-tree) or "plugin" (Barman Cloud plugin).
+	// Empty chooses from the image and the CNPG version
+	// (defaultBackupMethod).
 	BackupMethod string
 
 	// IngressClass, when set, makes app services with routing get a

@@ -1,28 +1,52 @@
 package compile
 
 import (
+	"maps"
 	"net/netip"
 	"slices"
 	"strings"
 
 	cnpgv1 "github.com/cloudnative-pg/api/pkg/api/v1"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
 // Database networking (tembo-operator.md §1 dedicatedNetworking, ipAllowList,
 // extra_domains_rw; §5 "Dedicated networking"). Tembo exposed databases
 // through Traefik TCP routes on its own domain; coredb emits none of that.
-// What it does emit is the dedicated Services, which need nothing but
-// Kubernetes. See docs/app-services.md.
+// What it does emit is the dedicated Services, as CloudNativePG managed
+// services of the Cluster. See docs/app-services.md.
 
 // dedicatedServiceTypes are the Service types a dedicated Service may have.
 var dedicatedServiceTypes = []corev1.ServiceType{corev1.ServiceTypeLoadBalancer, corev1.ServiceTypeNodePort, corev1.ServiceTypeClusterIP}
 
-// networkObjects builds the dedicated Services and warns about the Tembo
-// networking fields that need an ingress layer coredb does not emit.
-func (b *build) networkObjects(_ *cnpgv1.Cluster) {
+// rejectNonTLS is the pg_hba rule that refuses every TCP login without TLS
+// while dedicated networking is on. CloudNativePG writes user pg_hba lines
+// after its fixed rules (local peer; hostssl with certificates for
+// streaming_replica and cnpg_pooler_pgbouncer) and before its default rule
+// "host all all all scram-sha-256" (cloudnativepg.md §1.2 pg_hba;
+// pkg/postgres/configuration.go hbaTemplateString), and PostgreSQL uses
+// the first line that matches. So a TLS connection passes this line and
+// reaches the default rule, a non-TLS one stops here, and the Unix socket
+// (CloudNativePG's instance manager, the metrics exporter, pg_cron) and
+// CloudNativePG's certificate logins are matched before it. The address
+// "all" is every IPv4 and IPv6 address (0.0.0.0/0 and ::/0). pg_hba sees
+// connections, not Services: the rule holds for every client, in-cluster
+// ones included, which all negotiate TLS (libpq's and pgx's default
+// sslmode prefer, PgBouncer's server_tls_sslmode verify-ca, coredb's Jobs'
+// verify-full).
+const rejectNonTLS = "hostnossl all all all reject"
+
+// managedServiceSpecSince are the CloudNativePG releases from which a change
+// to a managed service's spec (type, loadBalancerSourceRanges) reaches the
+// Service it created: earlier ones reconcile only its selector, labels and
+// annotations (internal/controller/cluster_create.go serviceReconciler;
+// cloudnative-pg#10190, #10311: 1.27.4, 1.28.2, 1.29.0).
+var managedServiceSpecSince = []Version{{1, 27, 4}, {1, 28, 2}, {1, 29, 0}}
+
+// networkObjects makes the dedicated Services managed services of the
+// Cluster, requires TLS for them, and warns about the Tembo networking
+// fields that need an ingress layer coredb does not emit.
+func (b *build) networkObjects(c *cnpgv1.Cluster) {
 	s := &b.db.Spec
 	ranges, rangesOK := b.allowList()
 	dn := s.DedicatedNetworking
@@ -51,48 +75,79 @@ func (b *build) networkObjects(_ *cnpgv1.Cluster) {
 		return
 	}
 
+	name := b.db.Metadata.Name
 	if lb && !(dn.Public != nil && *dn.Public) && len(ranges) == 0 {
-		b.warnf("spec.dedicatedNetworking.public", "without public: true Tembo made an internal AWS load balancer; coredb writes no cloud-specific annotations, and most providers make LoadBalancer Services internet-facing by default: set ipAllowList, or add your provider's internal load balancer annotation to the Service %s-dedicated (e.g. service.beta.kubernetes.io/aws-load-balancer-scheme: internal)", b.db.Metadata.Name)
+		b.warnf("spec.dedicatedNetworking.public", "without public: true Tembo made an internal AWS load balancer; coredb writes no cloud-specific annotations, and most providers make LoadBalancer Services internet-facing by default: set ipAllowList, or add your provider's internal load balancer annotation to the Cluster's spec.managed.services.additional entry %s-dedicated (serviceTemplate.metadata.annotations, e.g. service.beta.kubernetes.io/aws-load-balancer-scheme: internal, with a kustomize patch)", name)
 	}
 	if !lb {
 		ranges = nil
 	}
-	name := b.db.Metadata.Name
-	b.add(b.dedicatedService(name+"-dedicated", "primary", typ, ranges))
+	if lb && len(ranges) > 0 && !versionFrom(b.cnpg, managedServiceSpecSince) {
+		b.warnf("spec.ipAllowList", "CloudNativePG %s (--cnpg-version) applies a managed Service's spec only when it creates the Service: a later change to ipAllowList (or serviceType) does not reach %s-dedicated; delete the Service after such a change for CloudNativePG to create it anew (its load balancer address changes), or run CloudNativePG 1.27.4, 1.28.2, 1.29 or later", b.cnpg, name)
+	}
+	services := []cnpgv1.ManagedService{b.dedicatedService(name+"-dedicated", cnpgv1.ServiceSelectorTypeRW, typ, ranges)}
 	if dn.IncludeStandby != nil && *dn.IncludeStandby {
-		b.add(b.dedicatedService(name+"-dedicated-ro", "replica", typ, ranges))
+		services = append(services, b.dedicatedService(name+"-dedicated-ro", cnpgv1.ServiceSelectorTypeRO, typ, ranges))
 		if n := b.instances(); n < 2 {
 			b.warnf("spec.dedicatedNetworking.includeStandby", "the Service %s-dedicated-ro selects standby instances, and there are none while replicas is %d; set replicas to 2 or more", name, n)
 		}
 	}
+	if c.Spec.Managed == nil {
+		c.Spec.Managed = &cnpgv1.ManagedConfiguration{}
+	}
+	c.Spec.Managed.Services = &cnpgv1.ManagedServices{Additional: services}
+	c.Spec.PostgresConfiguration.PgHBA = append(c.Spec.PostgresConfiguration.PgHBA, rejectNonTLS)
 }
 
-// dedicatedService is a Service selecting the Cluster's primary or its
-// standbys by the labels CloudNativePG puts on instance pods
-// (cloudnativepg.md §3.3), on the Postgres port.
-func (b *build) dedicatedService(name, role string, typ corev1.ServiceType, ranges []string) *corev1.Service {
-	meta := b.objectMeta(name, "database")
-	// The last wave: a LoadBalancer is not healthy for Argo CD until the
-	// cloud assigns an address, which must not hold back the database's Jobs
-	// and apps.
-	return &corev1.Service{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
-		ObjectMeta: meta,
-		Spec: corev1.ServiceSpec{
-			Type: typ,
-			Selector: map[string]string{
-				"cnpg.io/cluster":      b.db.Metadata.Name,
-				"cnpg.io/instanceRole": role,
+// dedicatedService is a CloudNativePG managed service (spec.managed.services
+// .additional, CNPG 1.24 and later; cloudnativepg.md §1.8) in front of the
+// primary (rw) or the standbys (ro). CloudNativePG builds it like its own
+// -rw and -ro Services: their selector, so it follows a failover, and the
+// port 5432 (pkg/specs/services.go BuildManagedServices). Being
+// the Cluster's, its name is among the server certificate's DNS names
+// (Cluster.GetClusterAltDNSNames adds every additional service's), so
+// clients can verify the server through it (sslmode=verify-full).
+// Hand-built Services, as coredb wrote before, were not, and CloudNativePG
+// owns and deletes these with the Cluster.
+//
+// The labels are the CoreDB's own and app.kubernetes.io/part-of: from 1.28
+// on CloudNativePG puts its own app.kubernetes.io name (postgresql),
+// instance, component, managed-by (cloudnative-pg) and version labels on
+// the Service over any given here (pkg/specs/services.go; seen on the
+// referee), and the Service is indeed CloudNativePG's, not coredb's.
+// updateStrategy patch is the CRD default, written so that list diffs stay
+// clean; it updates the Service in place rather than deleting it, which
+// would give a LoadBalancer a new address.
+func (b *build) dedicatedService(name string, sel cnpgv1.ServiceSelectorType, typ corev1.ServiceType, ranges []string) cnpgv1.ManagedService {
+	labels := maps.Clone(b.db.Metadata.Labels)
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	labels[labelPartOf] = b.db.Metadata.Name
+	return cnpgv1.ManagedService{
+		SelectorType:   sel,
+		UpdateStrategy: cnpgv1.ServiceUpdateStrategyPatch,
+		ServiceTemplate: cnpgv1.ServiceTemplateSpec{
+			ObjectMeta: cnpgv1.Metadata{Name: name, Labels: labels},
+			Spec: corev1.ServiceSpec{
+				Type:                     typ,
+				LoadBalancerSourceRanges: ranges,
 			},
-			Ports: []corev1.ServicePort{{
-				Name:       "postgresql",
-				Port:       5432,
-				TargetPort: intstr.FromInt32(5432),
-				Protocol:   corev1.ProtocolTCP,
-			}},
-			LoadBalancerSourceRanges: ranges,
 		},
 	}
+}
+
+// versionFrom reports whether v is at or after a change that reached some
+// minor releases in a patch release: since lists, per minor, the first
+// release with it; minors after the last one have it from .0, earlier
+// minors not listed never do.
+func versionFrom(v Version, since []Version) bool {
+	for _, s := range since {
+		if s.Major == v.Major && s.Minor == v.Minor {
+			return !v.Less(s)
+		}
+	}
+	return !v.Less(since[len(since)-1])
 }
 
 // allowList parses spec.ipAllowList into CIDRs: a bare address becomes a

@@ -6,10 +6,32 @@ import (
 	"strings"
 	"testing"
 
+	cnpgv1 "github.com/cloudnative-pg/api/pkg/api/v1"
 	"github.com/coredb-dev/coredb/compile"
 	corev1 "k8s.io/api/core/v1"
 )
 
+// dedicated returns the Cluster's managed service named name, nil if none.
+func dedicated(t *testing.T, objs []compile.Object, cluster, name string) *cnpgv1.ManagedService {
+	t.Helper()
+	c := findObj[*cnpgv1.Cluster](objs, "Cluster", cluster)
+	if c == nil {
+		t.Fatalf("no Cluster %s", cluster)
+	}
+	if c.Spec.Managed == nil || c.Spec.Managed.Services == nil {
+		return nil
+	}
+	for i, s := range c.Spec.Managed.Services.Additional {
+		if s.ServiceTemplate.ObjectMeta.Name == name {
+			return &c.Spec.Managed.Services.Additional[i]
+		}
+	}
+	return nil
+}
+
+// TestDedicatedNetworking: the dedicated Services are CloudNativePG managed
+// services of the Cluster, so their names are in the server certificate,
+// and no Service of coredb's own is rendered; logins over them need TLS.
 func TestDedicatedNetworking(t *testing.T) {
 	objs, warns := mustCompile(t, withApps("ledger", `  replicas: 2
   dedicatedNetworking: {enabled: true, includeStandby: true, public: true}
@@ -17,44 +39,68 @@ func TestDedicatedNetworking(t *testing.T) {
 	if len(warns) > 0 {
 		t.Errorf("unexpected warnings: %v", warns)
 	}
-	for name, role := range map[string]string{"ledger-dedicated": "primary", "ledger-dedicated-ro": "replica"} {
-		s := findObj[*corev1.Service](objs, "Service", name)
+	if n := kindCount(objs, "Service"); n != 0 {
+		t.Errorf("%d hand-built Services; the dedicated Services are the Cluster's managed services", n)
+	}
+	for name, sel := range map[string]cnpgv1.ServiceSelectorType{"ledger-dedicated": cnpgv1.ServiceSelectorTypeRW, "ledger-dedicated-ro": cnpgv1.ServiceSelectorTypeRO} {
+		s := dedicated(t, objs, "ledger", name)
 		if s == nil {
-			t.Fatalf("no Service %s", name)
+			t.Fatalf("no managed service %s", name)
 		}
-		// The selector must be what CloudNativePG puts on instance pods
-		// (cloudnativepg.md §3.3) and what its own -rw/-ro Services use.
-		want := map[string]string{"cnpg.io/cluster": "ledger", "cnpg.io/instanceRole": role}
-		if len(s.Spec.Selector) != 2 || s.Spec.Selector["cnpg.io/cluster"] != want["cnpg.io/cluster"] || s.Spec.Selector["cnpg.io/instanceRole"] != role {
-			t.Errorf("%s selector %v, want %v", name, s.Spec.Selector, want)
+		// rw and ro are CloudNativePG's own -rw and -ro selectors
+		// (primary, standbys), which follow a failover.
+		if s.SelectorType != sel || s.UpdateStrategy != cnpgv1.ServiceUpdateStrategyPatch {
+			t.Errorf("%s: selectorType %q updateStrategy %q, want %q patch", name, s.SelectorType, s.UpdateStrategy, sel)
 		}
-		if s.Spec.Type != corev1.ServiceTypeLoadBalancer {
-			t.Errorf("%s type %s, want LoadBalancer by default", name, s.Spec.Type)
+		st := s.ServiceTemplate
+		if st.Spec.Type != corev1.ServiceTypeLoadBalancer {
+			t.Errorf("%s type %s, want LoadBalancer by default", name, st.Spec.Type)
 		}
-		if len(s.Spec.Ports) != 1 || s.Spec.Ports[0].Port != 5432 || s.Spec.Ports[0].TargetPort.IntVal != 5432 {
-			t.Errorf("%s ports %+v", name, s.Spec.Ports)
+		// CloudNativePG sets the selector (its webhook rejects one) and
+		// the postgresql port.
+		if st.Spec.Selector != nil || len(st.Spec.Ports) != 0 || st.Spec.LoadBalancerSourceRanges != nil {
+			t.Errorf("%s spec %+v", name, st.Spec)
 		}
-		if s.Spec.LoadBalancerSourceRanges != nil {
-			t.Errorf("%s: source ranges %v without an allow list", name, s.Spec.LoadBalancerSourceRanges)
+		// CloudNativePG sets the other app.kubernetes.io labels itself.
+		if len(st.ObjectMeta.Labels) != 1 || st.ObjectMeta.Labels["app.kubernetes.io/part-of"] != "ledger" {
+			t.Errorf("%s labels %v", name, st.ObjectMeta.Labels)
 		}
+	}
+	c := findObj[*cnpgv1.Cluster](objs, "Cluster", "ledger")
+	if hba := c.Spec.PostgresConfiguration.PgHBA; !slices.Equal(hba, []string{"hostnossl all all all reject"}) {
+		t.Errorf("pg_hba %q, want non-TLS logins rejected", hba)
 	}
 
-	// Off, or on without includeStandby: no standby Service.
+	// Off: no managed services, no pg_hba rule.
 	objs, _ = mustCompile(t, withApps("ledger", "  dedicatedNetworking: {enabled: false, includeStandby: true}\n"), compile.Options{})
-	if n := kindCount(objs, "Service"); n != 0 {
-		t.Errorf("%d Services with dedicated networking off", n)
+	if c := findObj[*cnpgv1.Cluster](objs, "Cluster", "ledger"); c.Spec.Managed != nil || c.Spec.PostgresConfiguration.PgHBA != nil {
+		t.Errorf("dedicated networking off: managed %+v, pg_hba %v", c.Spec.Managed, c.Spec.PostgresConfiguration.PgHBA)
 	}
+	// On without includeStandby: no standby Service.
 	objs, _ = mustCompile(t, withApps("ledger", "  dedicatedNetworking: {enabled: true, serviceType: NodePort}\n"), compile.Options{})
-	if s := findObj[*corev1.Service](objs, "Service", "ledger-dedicated"); s == nil || s.Spec.Type != corev1.ServiceTypeNodePort {
+	if s := dedicated(t, objs, "ledger", "ledger-dedicated"); s == nil || s.ServiceTemplate.Spec.Type != corev1.ServiceTypeNodePort {
 		t.Errorf("want a NodePort ledger-dedicated, got %+v", s)
 	}
-	if s := findObj[*corev1.Service](objs, "Service", "ledger-dedicated-ro"); s != nil {
+	if s := dedicated(t, objs, "ledger", "ledger-dedicated-ro"); s != nil {
 		t.Error("ledger-dedicated-ro without includeStandby")
 	}
 
 	_, _, errs := compileDoc(t, withApps("ledger", "  dedicatedNetworking: {enabled: true, serviceType: ExternalName}\n"), compile.Options{})
 	if !hasEntry(errs, "spec.dedicatedNetworking.serviceType", "LoadBalancer.*NodePort or ClusterIP") {
 		t.Errorf("want a serviceType error, got %v", errs)
+	}
+}
+
+// TestDedicatedNetworkingKeepsManagedRoles: the managed services go next to
+// managed roles (the MessageQueue stack's), not over them.
+func TestDedicatedNetworkingKeepsManagedRoles(t *testing.T) {
+	objs, _ := mustCompile(t, withApps("mq", "  stack: {name: MessageQueue}\n  dedicatedNetworking: {enabled: true, public: true}\n"), compile.Options{DropUnavailable: true, SuperuserAccess: true})
+	c := findObj[*cnpgv1.Cluster](objs, "Cluster", "mq")
+	if c.Spec.Managed == nil || c.Spec.Managed.Services == nil || len(c.Spec.Managed.Services.Additional) != 1 {
+		t.Fatalf("managed %+v", c.Spec.Managed)
+	}
+	if len(c.Spec.Managed.Roles) == 0 {
+		t.Errorf("managed roles lost: %+v", c.Spec.Managed)
 	}
 }
 
@@ -75,15 +121,36 @@ func TestDedicatedNetworkingWarnings(t *testing.T) {
 			}
 		})
 	}
-	// Neither an allow list nor public: true nor disableIngress is a problem.
+	// Neither an allow list nor public: true nor disableIngress is a problem
+	// (on a CloudNativePG that applies allow list changes).
 	for _, spec := range []string{
 		"  dedicatedNetworking: {enabled: true}\n  ipAllowList: [10.0.0.0/8]",
 		"  dedicatedNetworking: {enabled: true, public: true}",
 		"  disableIngress: true",
 	} {
-		if _, warns := mustCompile(t, withApps("db", spec+"\n"), compile.Options{}); len(warns) > 0 {
+		if _, warns := mustCompile(t, withApps("db", spec+"\n"), compile.Options{CNPGVersion: "1.28.2"}); len(warns) > 0 {
 			t.Errorf("%s: unexpected warnings %v", spec, warns)
 		}
+	}
+}
+
+// TestDedicatedAllowListUpdates: before 1.27.4, 1.28.2 and 1.29.0,
+// CloudNativePG applied a managed service's spec only when creating the
+// Service, so narrowing ipAllowList later would silently not apply: warned.
+func TestDedicatedAllowListUpdates(t *testing.T) {
+	spec := withApps("db", "  dedicatedNetworking: {enabled: true}\n  ipAllowList: [10.0.0.0/8]\n")
+	for v, warn := range map[string]bool{
+		"1.25": true, "1.25.4": true, "1.26.3": true, "1.27.3": true, "1.27.4": false, "1.28": true, "1.28.1": true,
+		"1.28.2": false, "1.29": false, "1.30.1": false,
+	} {
+		_, warns := mustCompile(t, spec, compile.Options{CNPGVersion: v})
+		if got := hasEntry(warns, "spec.ipAllowList", "applies a managed Service's spec only when it creates"); got != warn {
+			t.Errorf("CNPG %s: warned %v, want %v (%v)", v, got, warn, warns)
+		}
+	}
+	// Without an allow list there is nothing security-relevant to miss.
+	if _, warns := mustCompile(t, withApps("db", "  dedicatedNetworking: {enabled: true, public: true}\n"), compile.Options{CNPGVersion: "1.25"}); len(warns) > 0 {
+		t.Errorf("no allow list: %v", warns)
 	}
 }
 
@@ -97,8 +164,8 @@ func TestIPAllowList(t *testing.T) {
     - 2001:DB8::/32
     - 203.0.113.7/32
     - 0.0.0.0/0
-`), compile.Options{})
-	got := findObj[*corev1.Service](objs, "Service", "db-dedicated").Spec.LoadBalancerSourceRanges
+`), compile.Options{CNPGVersion: "1.29"})
+	got := dedicated(t, objs, "db", "db-dedicated").ServiceTemplate.Spec.LoadBalancerSourceRanges
 	want := []string{"203.0.113.7/32", "198.51.100.0/24", "10.0.0.0/8", "2001:db8::1/128", "2001:db8::/32", "0.0.0.0/0"}
 	if !slices.Equal(got, want) {
 		t.Errorf("loadBalancerSourceRanges\n got %v\nwant %v", got, want)

@@ -166,10 +166,7 @@ func (b *build) poolerObjects(c *cnpgv1.Cluster) {
 	}
 
 	meta := b.objectMeta(b.db.Metadata.Name+"-pooler", "pooler")
-	instances := int32(1)
-	if b.stopped() {
-		instances = 0
-	}
+	instances := b.poolerInstances()
 	p := &cnpgv1.Pooler{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "postgresql.cnpg.io/v1", Kind: "Pooler"},
 		ObjectMeta: meta,
@@ -180,18 +177,40 @@ func (b *build) poolerObjects(c *cnpgv1.Cluster) {
 			PgBouncer: &cnpgv1.PgBouncerSpec{PoolMode: mode, Parameters: maps.Clone(pb.Parameters)},
 		},
 	}
-	if spec := b.poolerPodSpec(c, pb.Resources, path+".resources"); spec != nil {
+	if spec := b.poolerPodSpec(c, meta.Name, pb.Resources, path+".resources"); spec != nil {
 		p.Spec.Template = &cnpgv1.PodTemplateSpec{Spec: *spec}
 	}
 	b.add(p)
 }
 
+// poolerInstances is the number of PgBouncer pods: connectionPooler.instances
+// when written, else 2 when the Cluster has standbys and 1 otherwise; 0
+// while the database is stopped. Tembo always ran one, so the pooler was a
+// single point of failure in front of a Cluster built to survive losing its
+// primary: with standbys, a second PgBouncer pod keeps the pooler up while
+// a node is drained or lost. The Pooler's Service spreads connections over
+// both, and each client connection stays on the pod it reached.
+func (b *build) poolerInstances() int32 {
+	n := int32(1)
+	if w := b.db.Spec.ConnectionPooler.Instances; w != nil {
+		if *w < 1 {
+			b.errorf("spec.connectionPooler.instances", "must be at least 1, got %d; to run no pooler, set enabled: false (or stop: true)", *w)
+		} else {
+			n = *w
+		}
+	} else if b.instances() > 1 {
+		n = 2
+	}
+	if b.stopped() {
+		return 0
+	}
+	return n
+}
+
 // poolerPodSpec is the PgBouncer pod template: the container's resources
-// and the Cluster's node placement (node selector, tolerations, node
-// affinity, topology spread), as Tembo copied them. Pod (anti-)affinity is
-// not copied: it is written for the Postgres pods. nil when there is
+// and the Cluster's node placement (placeLikeCluster). nil when there is
 // nothing to set.
-func (b *build) poolerPodSpec(c *cnpgv1.Cluster, res *corev1.ResourceRequirements, resPath string) *corev1.PodSpec {
+func (b *build) poolerPodSpec(c *cnpgv1.Cluster, pooler string, res *corev1.ResourceRequirements, resPath string) *corev1.PodSpec {
 	spec := &corev1.PodSpec{}
 	set := false
 	if res != nil && (len(res.Limits) > 0 || len(res.Requests) > 0) {
@@ -202,25 +221,10 @@ func (b *build) poolerPodSpec(c *cnpgv1.Cluster, res *corev1.ResourceRequirement
 		}}
 		set = true
 	}
-	a := c.Spec.Affinity
-	if len(a.NodeSelector) > 0 {
-		spec.NodeSelector = maps.Clone(a.NodeSelector)
-		set = true
-	}
-	if len(a.Tolerations) > 0 {
-		for _, t := range a.Tolerations {
-			spec.Tolerations = append(spec.Tolerations, *t.DeepCopy())
-		}
-		set = true
-	}
-	if a.NodeAffinity != nil {
-		spec.Affinity = &corev1.Affinity{NodeAffinity: a.NodeAffinity.DeepCopy()}
-		set = true
-	}
-	if len(c.Spec.TopologySpreadConstraints) > 0 {
-		for _, t := range c.Spec.TopologySpreadConstraints {
-			spec.TopologySpreadConstraints = append(spec.TopologySpreadConstraints, *t.DeepCopy())
-		}
+	// CloudNativePG labels every PgBouncer pod cnpg.io/poolerName:
+	// <pooler> and selects the Deployment's pods by it alone
+	// (pkg/specs/pgbouncer/deployments.go, PgbouncerNameLabel).
+	if placeLikeCluster(c, spec, map[string]string{"cnpg.io/poolerName": pooler}) {
 		set = true
 	}
 	if !set {
@@ -245,4 +249,50 @@ func (b *build) checkRequestsWithinLimits(res *corev1.ResourceRequirements, path
 			b.errorf(sprintf("%s.requests[%s]", path, name), "request %s is above the limit %s; Kubernetes rejects such a pod", req.String(), lim.String())
 		}
 	}
+}
+
+// placeLikeCluster gives a pod spec the Cluster's node placement, as Tembo
+// did for the Pooler and app pods (tembo-operator.md §1
+// affinityConfiguration, topologySpreadConstraints): node selector,
+// tolerations, node affinity and topology spread constraints, the last
+// rewritten to count the pods that own selects (spreadOwnPods). Pod
+// (anti-)affinity is not copied: it is written for the Postgres pods. It
+// reports whether it set anything.
+func placeLikeCluster(c *cnpgv1.Cluster, spec *corev1.PodSpec, own map[string]string) bool {
+	set := false
+	a := c.Spec.Affinity
+	if len(a.NodeSelector) > 0 {
+		spec.NodeSelector = maps.Clone(a.NodeSelector)
+		set = true
+	}
+	for _, t := range a.Tolerations {
+		spec.Tolerations = append(spec.Tolerations, *t.DeepCopy())
+		set = true
+	}
+	if a.NodeAffinity != nil {
+		spec.Affinity = &corev1.Affinity{NodeAffinity: a.NodeAffinity.DeepCopy()}
+		set = true
+	}
+	if len(c.Spec.TopologySpreadConstraints) > 0 {
+		spec.TopologySpreadConstraints = spreadOwnPods(c.Spec.TopologySpreadConstraints, own)
+		set = true
+	}
+	return set
+}
+
+// spreadOwnPods copies topology spread constraints written for the Postgres
+// pods to another workload, with each labelSelector replaced by one that
+// selects that workload's own pods. A spread constraint counts the pods its
+// labelSelector matches: copied unchanged, it would balance the PgBouncer or
+// app pods against where the Postgres pods are, and "spread" a Deployment's
+// own replicas not at all. matchLabelKeys and everything else are kept:
+// they read the incoming pod's own labels.
+func spreadOwnPods(in []corev1.TopologySpreadConstraint, own map[string]string) []corev1.TopologySpreadConstraint {
+	out := make([]corev1.TopologySpreadConstraint, 0, len(in))
+	for _, t := range in {
+		t := *t.DeepCopy()
+		t.LabelSelector = &metav1.LabelSelector{MatchLabels: maps.Clone(own)}
+		out = append(out, t)
+	}
+	return out
 }

@@ -1,14 +1,18 @@
 package compile
 
 import (
+	"maps"
 	"os"
 	"slices"
 	"strings"
 	"testing"
 
 	cnpgv1 "github.com/cloudnative-pg/api/pkg/api/v1"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 )
 
 func TestPgbouncerParamsSorted(t *testing.T) {
@@ -126,6 +130,104 @@ func TestPoolerVariants(t *testing.T) {
 	}
 	if len(ps.Containers) != 1 || ps.Containers[0].Name != "pgbouncer" || len(ps.Containers[0].Resources.Limits) != 0 {
 		t.Errorf("containers %+v", ps.Containers)
+	}
+}
+
+// TestPoolerInstances: one PgBouncer pod in front of a single instance,
+// two in front of a Cluster with standbys (so the pooler survives losing a
+// node like the Cluster does), what connectionPooler.instances says when
+// written, and none while stopped.
+func TestPoolerInstances(t *testing.T) {
+	for _, tt := range []struct {
+		spec string
+		want int32
+	}{
+		{"", 1},
+		{"  replicas: 1\n", 1},
+		{"  replicas: 2\n", 2},
+		{"  replicas: 5\n", 2},
+		{"  replicas: 3\n  stop: true\n", 0},
+		{"  replicas: 3\n  connectionPooler:\n    instances: 1\n", 1},
+		{"  connectionPooler:\n    instances: 3\n", 3},
+		{"  stop: true\n  connectionPooler:\n    instances: 3\n", 0},
+	} {
+		spec := tt.spec
+		if !strings.Contains(spec, "connectionPooler") {
+			spec += "  connectionPooler:\n"
+		}
+		spec += "    enabled: true\n"
+		p := objOf[*cnpgv1.Pooler](t, mustCoreDB(t, spec, Options{}), "Pooler", "db-pooler")
+		if p.Spec.Instances == nil || *p.Spec.Instances != tt.want {
+			t.Errorf("%q: instances %v, want %d", spec, p.Spec.Instances, tt.want)
+		}
+	}
+	diagCase{name: "zero", spec: "  connectionPooler:\n    enabled: true\n    instances: 0\n", path: "spec.connectionPooler.instances", marker: "instances: 0", msg: "must be at least 1"}.run(t)
+}
+
+// TestPlacementSpreadsOwnPods: the Cluster's topology spread constraints,
+// written for the Postgres pods, are copied to the Pooler and app pods with
+// a labelSelector that counts those pods themselves: the label CNPG puts on
+// PgBouncer pods (cnpg.io/poolerName) and the label coredb selects app pods
+// by. Copied unchanged, they would spread nothing.
+func TestPlacementSpreadsOwnPods(t *testing.T) {
+	spec := `  replicas: 2
+  topologySpreadConstraints:
+    - maxSkew: 1
+      topologyKey: topology.kubernetes.io/zone
+      whenUnsatisfiable: DoNotSchedule
+      labelSelector: {matchLabels: {cnpg.io/cluster: db}}
+      matchLabelKeys: [pod-template-hash]
+    - {maxSkew: 2, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: ScheduleAnyway}
+  affinityConfiguration:
+    nodeSelector: {pool: db}
+  connectionPooler:
+    enabled: true
+  appServices:
+    - name: api
+      image: postgrest/postgrest:v12.2.8
+`
+	objs := mustCoreDB(t, spec, Options{})
+	c := objOf[*cnpgv1.Cluster](t, objs, "Cluster", "db")
+	if got := c.Spec.TopologySpreadConstraints[0].LabelSelector.MatchLabels; len(got) != 1 || got["cnpg.io/cluster"] != "db" {
+		t.Errorf("the Cluster's own constraint changed: %v", got)
+	}
+	p := objOf[*cnpgv1.Pooler](t, objs, "Pooler", "db-pooler")
+	d := objOf[*appsv1.Deployment](t, objs, "Deployment", "db-api")
+	// CNPG puts these labels on every PgBouncer pod
+	// (pkg/specs/pgbouncer/deployments.go).
+	poolerPod := map[string]string{"cnpg.io/poolerName": p.Name, "cnpg.io/cluster": "db", "cnpg.io/podRole": "pooler"}
+	for what, tc := range map[string]struct {
+		ps        corev1.PodSpec
+		want, pod map[string]string
+	}{
+		"pooler": {p.Spec.Template.Spec, map[string]string{"cnpg.io/poolerName": "db-pooler"}, poolerPod},
+		"app":    {d.Spec.Template.Spec, map[string]string{"coredb.io/app": "db-api"}, d.Spec.Template.Labels},
+	} {
+		tsc := tc.ps.TopologySpreadConstraints
+		if len(tsc) != 2 {
+			t.Fatalf("%s: %d constraints, want 2", what, len(tsc))
+		}
+		for i, x := range tsc {
+			if x.LabelSelector == nil || !maps.Equal(x.LabelSelector.MatchLabels, tc.want) || len(x.LabelSelector.MatchExpressions) != 0 {
+				t.Errorf("%s constraint %d selects %+v, want %v", what, i, x.LabelSelector, tc.want)
+			}
+			sel, err := metav1.LabelSelectorAsSelector(x.LabelSelector)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !sel.Matches(labels.Set(tc.pod)) {
+				t.Errorf("%s: selector %s does not match the pods' labels %v", what, sel, tc.pod)
+			}
+			if sel.Matches(labels.Set{"cnpg.io/cluster": "db", "cnpg.io/podRole": "instance", "cnpg.io/instanceRole": "primary"}) {
+				t.Errorf("%s: selector %s matches the Postgres pods", what, sel)
+			}
+		}
+		if tsc[0].TopologyKey != "topology.kubernetes.io/zone" || tsc[0].WhenUnsatisfiable != corev1.DoNotSchedule || !slices.Equal(tsc[0].MatchLabelKeys, []string{"pod-template-hash"}) || tsc[1].MaxSkew != 2 {
+			t.Errorf("%s: the rest of the constraints changed: %+v", what, tsc)
+		}
+		if tc.ps.NodeSelector["pool"] != "db" {
+			t.Errorf("%s: node selector %v", what, tc.ps.NodeSelector)
+		}
 	}
 }
 

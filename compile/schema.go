@@ -141,11 +141,12 @@ var schemaDoc = map[string]string{
 	"Metrics.enabled": "Ignored (Tembo ignores it too).",
 	"Metrics.queries": "Custom queries in the postgres_exporter format.",
 
-	"ConnectionPooler.enabled": "Create the Pooler.",
-	"ConnectionPooler.pooler":  "PgBouncer settings.",
-	"PgBouncer.poolMode":       "PgBouncer pool mode.",
-	"PgBouncer.parameters":     "PgBouncer parameters.",
-	"PgBouncer.resources":      "Resources of the PgBouncer pods.",
+	"ConnectionPooler.enabled":   "Create the Pooler.",
+	"ConnectionPooler.pooler":    "PgBouncer settings.",
+	"ConnectionPooler.instances": "PgBouncer pods (default 2 when the Cluster has standbys, else 1); not a Tembo field.",
+	"PgBouncer.poolMode":         "PgBouncer pool mode.",
+	"PgBouncer.parameters":       "PgBouncer parameters.",
+	"PgBouncer.resources":        "Resources of the PgBouncer pods.",
 
 	"AppService.name":    "Name of the app; its objects are named <coredb>-<name>.",
 	"AppService.image":   "Container image.",

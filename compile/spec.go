@@ -193,6 +193,9 @@ type Metrics struct {
 type ConnectionPooler struct {
 	Enabled *bool      `yaml:"enabled"`
 	Pooler  *PgBouncer `yaml:"pooler"`
+	// Instances is the number of PgBouncer pods. Not a Tembo field (Tembo
+	// always ran one): the default follows the Cluster (poolerInstances).
+	Instances *int32 `yaml:"instances"`
 }
 
 // PgBouncer configures the pooler.

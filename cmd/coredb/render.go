@@ -55,7 +55,7 @@ func (o *renderOptions) bind(c *cobra.Command, withOutput bool) {
 	f.StringVar(&o.trunkJobImage, "trunk-job-image", "", "image of the Trunk install Job (needs sh and kubectl; default: a pinned kubectl image)")
 	f.StringVar(&o.trunkRegistry, "trunk-registry", "", "Trunk registry URL (default: Trunk's own)")
 	f.BoolVar(&o.dropCascade, "drop-cascade", false, "drop disabled extensions with CASCADE, deleting objects that depend on them")
-	f.StringVar(&o.backupMethod, "backup-method", "", "barmanObjectStore (in-tree, default) or plugin (Barman Cloud plugin), unless spec.backup.method says")
+	f.StringVar(&o.backupMethod, "backup-method", "", "barmanObjectStore (in-tree) or plugin (Barman Cloud plugin), unless spec.backup.method says; default: in-tree where the image has barman-cloud, else the plugin")
 	f.StringVar(&o.ingressClass, "ingress-class", "", "emit a networking.k8s.io/v1 Ingress of this class for app services with routing and ingress: true")
 	f.StringVar(&o.ingressHost, "ingress-host", "", "host name for those Ingresses, served over TLS with the Secret <coredb>-<app>-tls ({name} is the CoreDB name)")
 	f.StringVar(&o.ingressIssuer, "ingress-cluster-issuer", "", "cert-manager ClusterIssuer that issues those Ingresses' certificates (annotation cert-manager.io/cluster-issuer)")

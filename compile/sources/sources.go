@@ -81,6 +81,21 @@ func Short(ref string) string {
 	return name
 }
 
+// BarmanCloud reports whether the image has barman-cloud (the
+// barman-cloud-wal-archive, -wal-restore, -backup and -restore commands),
+// which CloudNativePG's in-tree Barman Cloud support runs inside the Postgres
+// container (images.yaml barmanCloud). known is false when coredb knows
+// nothing about the image. A declaration wins over the catalog.
+func (i Image) BarmanCloud() (has, known bool) {
+	switch {
+	case i.Declared != nil:
+		return i.Declared.BarmanCloud, true
+	case i.Family != nil:
+		return i.Family.BarmanCloud, true
+	}
+	return false, false
+}
+
 // Tembo reports whether the image is one of Tembo's: it needs tembo-pod-init.
 func (i Image) Tembo() bool { return i.Family != nil && i.Family.Target == extensions.TargetTembo }
 

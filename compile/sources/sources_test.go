@@ -153,3 +153,29 @@ func TestFind_volumePaths(t *testing.T) {
 		t.Errorf("env %v declared %d", v.Env, v.Declared)
 	}
 }
+
+// TestImageBarmanCloud: only the system flavour (and Tembo's images) ship
+// barman-cloud among the catalog's families; a declaration wins; an image
+// coredb does not know is unknown.
+func TestImageBarmanCloud(t *testing.T) {
+	for _, tt := range []struct {
+		ref        string
+		decl       []*DeclaredImage
+		has, known bool
+	}{
+		{"ghcr.io/cloudnative-pg/postgresql:17-standard-trixie", nil, false, true},
+		{"ghcr.io/cloudnative-pg/postgresql:17-minimal-trixie", nil, false, true},
+		{"ghcr.io/cloudnative-pg/postgresql:17-system-trixie", nil, true, true},
+		{"ghcr.io/cloudnative-pg/postgresql:17.6", nil, true, true}, // legacy tags are the system flavour
+		{"ghcr.io/cloudnative-pg/postgis:17-3.6-standard-trixie", nil, false, true},
+		{"quay.io/tembo/standard-cnpg:15-bffd097", nil, true, true},
+		{"registry.example.com/pg:16-custom", nil, false, false},
+		{"registry.example.com/pg:16-custom", []*DeclaredImage{{Image: "registry.example.com/pg", BarmanCloud: true}}, true, true},
+		{"ghcr.io/cloudnative-pg/postgresql:17-system-trixie", []*DeclaredImage{{Image: "ghcr.io/cloudnative-pg/postgresql"}}, false, true},
+	} {
+		has, known := Inspect(tt.ref, tt.decl).BarmanCloud()
+		if has != tt.has || known != tt.known {
+			t.Errorf("%s (declared %v): BarmanCloud() = %v, %v; want %v, %v", tt.ref, tt.decl != nil, has, known, tt.has, tt.known)
+		}
+	}
+}
