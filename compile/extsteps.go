@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -19,6 +20,10 @@ import (
 //     database's owner. It pins an extension's version where coredb knows
 //     the version the source ships, so a new image reaches ALTER EXTENSION
 //     ... UPDATE TO;
+//   - a database whose name has whitespace, a quote, a backslash or "=": a
+//     Database object creates it, but CloudNativePG cannot connect to it to
+//     manage its extensions (databases.Connectable), so coredb's SQL Job
+//     does, as for postgres below;
 //   - postgres, template1, and every database before CNPG 1.26: coredb's SQL
 //     Job, which logs in as the superuser. Superuser access is never turned
 //     on as a side effect: the spec (superuserAccess) or --superuser-access
@@ -48,22 +53,30 @@ func (b *build) superuser() bool {
 func (b *build) splitSteps(dbs []extDatabase) (managed, sqlDBs []extDatabase) {
 	objects := !b.cnpg.Less(Version{1, 26, 0})
 	for _, db := range dbs {
-		if objects && databases.Manageable(db.name) {
+		switch {
+		case objects && databases.Manageable(db.name) && databases.Connectable(db.name):
 			managed = append(managed, db)
-		} else {
+		case objects && databases.Manageable(db.name):
+			// A Database object still creates it (that works); the SQL Job
+			// manages its extensions.
+			managed = append(managed, extDatabase{name: db.name})
+			sqlDBs = append(sqlDBs, db)
+		default:
 			sqlDBs = append(sqlDBs, db)
 		}
 	}
 	if len(sqlDBs) > 0 && !b.superuser() {
-		why := "CloudNativePG's Database objects cannot manage database %q"
-		if !objects {
-			why = "CloudNativePG " + b.cnpg.String() + " has no Database objects for extensions (1.26 has)"
-		}
 		for _, db := range sqlDBs {
+			why := fmt.Sprintf("CloudNativePG's Database objects cannot manage database %q", db.name)
+			switch {
+			case !objects:
+				why = "CloudNativePG " + b.cnpg.String() + " has no Database objects for extensions (1.26 has)"
+			case databases.Manageable(db.name):
+				why = fmt.Sprintf("CloudNativePG's instance manager cannot connect to database %q to manage its extensions (it puts the name into a connection string unquoted: whitespace, quotes, a backslash or \"=\" cut it short)", db.name)
+			}
 			a := db.actions[0]
-			b.errorf(a.path+".database", "extension %q in database %q needs coredb's SQL Job, which logs in as the superuser: "+why+
-				". Set spec.superuserAccess: true (or render with --superuser-access) to allow it, or move the extension to another database (e.g. app), which a Database object manages without superuser access",
-				a.Name, db.name, db.name)
+			b.errorf(a.path+".database", "extension %q in database %q needs coredb's SQL Job, which logs in as the superuser: %s. Set spec.superuserAccess: true (or render with --superuser-access) to allow it, or move the extension to another database (e.g. app), which a Database object manages without superuser access",
+				a.Name, db.name, why)
 		}
 		return managed, nil
 	}

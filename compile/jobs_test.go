@@ -16,6 +16,8 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/yaml"
 )
 
@@ -949,5 +951,53 @@ func TestTrunkScriptDefaultRegistry(t *testing.T) {
 	raw, _ := os.ReadFile(log)
 	if want := "[--namespace][prod][exec][p1][-c][postgres][--][trunk][install][pgvector][--version][0.8.0]\n"; !strings.Contains(string(raw), want) {
 		t.Errorf("calls\n%s\nlack\n%s", raw, want)
+	}
+}
+
+// A database CloudNativePG's instance manager cannot connect to (its name
+// reaches the connection string unquoted; seen by the e2e runtime stage on
+// CNPG 1.28.2): a Database object creates it, with no extensions or
+// schemas, and the SQL Job manages its extensions.
+func TestJobsUnconnectableDatabase(t *testing.T) {
+	src := "apiVersion: coredb.io/v1alpha1\nkind: CoreDB\nmetadata: {name: db}\nspec:\n  superuserAccess: true\n  extensions:\n" +
+		"    - {name: hstore, locations: [{database: 'Sales \"EU\"=1', enabled: true, schema: ext}]}\n" +
+		"    - {name: citext, locations: [{database: sales, enabled: true}]}\n"
+	_, _, errs := compileDoc(t, strings.Replace(src, "  superuserAccess: true\n", "", 1), compile.Options{})
+	if want := `db.yaml:6:45: spec.extensions[0].locations[0].database: extension "hstore" in database "Sales \"EU\"=1" needs coredb's SQL Job, which logs in as the superuser: CloudNativePG's instance manager cannot connect to database`; !strings.Contains(errs.Error(), want) {
+		t.Errorf("without superuser access: errors\n%v\nwant\n%s", errs, want)
+	}
+	objs, _ := mustCompile(t, src, compile.Options{})
+	for _, o := range objs {
+		u, err := runtime.DefaultUnstructuredConverter.ToUnstructured(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch o.GetObjectKind().GroupVersionKind().Kind {
+		case "Database":
+			name, _, _ := unstructured.NestedString(u, "spec", "name")
+			exts, _, _ := unstructured.NestedSlice(u, "spec", "extensions")
+			schemas, _, _ := unstructured.NestedSlice(u, "spec", "schemas")
+			switch name {
+			case `Sales "EU"=1`:
+				if len(exts) != 0 || len(schemas) != 0 {
+					t.Errorf("Database %q manages extensions %v, schemas %v: CloudNativePG cannot connect to it", name, exts, schemas)
+				}
+			case "sales":
+				if len(exts) != 1 {
+					t.Errorf("Database sales: extensions %v, want citext", exts)
+				}
+			}
+		case "ConfigMap":
+			data, _, _ := unstructured.NestedStringMap(u, "data")
+			found := false
+			for k, v := range data {
+				if strings.HasSuffix(k, ".sql") && strings.Contains(v, `CREATE EXTENSION IF NOT EXISTS "hstore" SCHEMA "ext"`) {
+					found = true
+				}
+			}
+			if strings.Contains(o.GetName(), "extensions") && !found {
+				t.Errorf("ConfigMap %s: no SQL creates hstore in its database", o.GetName())
+			}
+		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"regexp"
+	"strings"
 
 	cnpgv1 "github.com/cloudnative-pg/api/pkg/api/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -42,6 +43,18 @@ func Manageable(db string) bool {
 		return false
 	}
 	return true
+}
+
+// Connectable reports whether CloudNativePG's instance manager can connect
+// to database db to manage its extensions and schemas. It builds the
+// connection string with the name unquoted, so a name with whitespace, a
+// quote, a backslash or "=" reaches the server cut short: the e2e runtime
+// stage saw CNPG 1.28.2 create database `Sales-EU "West"=1` and then fail
+// every extension with `database "Sales-EU" does not exist`
+// (docs/extensions.md, "Who runs the SQL"). Creating such a database
+// through a Database object works; managing what is inside it does not.
+func Connectable(db string) bool {
+	return !strings.ContainsAny(db, " \t\n\r\f\v'\"\\=")
 }
 
 // dnsLabel is a name that can follow "<cluster>-" in an object name as is.
