@@ -592,9 +592,14 @@ RT_RAN=0 RT_FAILED=0 RT_NOT=0 RT_SAME=0 RT_NOTES=()
 rt_restart() {
 	referee restart >"$1" 2>&1 && STARTED=1
 }
-rt_postgres_error() { # the lines of the instance logs that say why Postgres stopped
-	grep -hoE '(FATAL|PANIC|ERROR|could not access file)[^"\\]*("[^"\\]*"[^"\\]*)*' "$REFEREE_HOME"/run/logs/instance-*.log 2>/dev/null |
-		sort | uniq -c | sort -rn | head -n 5 | sed 's/^ *[0-9]* //'
+rt_postgres_error() { # Postgres' own errors, from the instance manager's logs
+	tool pglog "$REFEREE_HOME"/run/logs/instance-*.log | head -n 5
+}
+# rt_conninfo DB: a libpq connection string for database DB, any characters
+# (psql -d NAME would parse a name containing "=" as a connection string)
+rt_conninfo() {
+	local v="${1//\\/\\\\}"
+	printf "dbname='%s'" "${v//\'/\\\'}"
 }
 pg_config="${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}"
 if [[ "${COREDB_E2E_RUNTIME:-1}" == 0 ]]; then
@@ -617,7 +622,7 @@ else
 		: >"$3"
 		local db
 		while IFS= read -r db; do
-			referee psql -XAtq -F $'\t' -d "$db" -f - <"$1/state.sql" >>"$3" 2>>"$3.err" || echo "ERROR	$db" >>"$3"
+			referee psql -XAtq -F $'\t' -d "$(rt_conninfo "$db")" -f - <"$1/state.sql" >>"$3" 2>>"$3.err" || echo "ERROR	$db" >>"$3"
 		done < <(awk -F'\t' '$1 == "EXPECT" {print $2}' "$2" | sort -u)
 	}
 	# rt_check LABEL DIR PLAN [PREV]: the checks on the running instance
@@ -641,11 +646,7 @@ else
 		# the extension step, twice; the state after each
 		tool statesql >"$d/state.sql"
 		for run in 1 2; do
-			while IFS=$'\t' read -r _ db sqlf; do
-				if ! referee psql -X -q -v ON_ERROR_STOP=1 --single-transaction -d "$db" -f - <"$sqlf" >"$d/sql$run.out" 2>&1; then
-					ok=0; fail "runtime: $label: run $run of the extension SQL for database $db failed"; nolog <"$d/sql$run.out" | tail -n 8 | indent
-				fi
-			done < <(grep '^SQL' "$plan")
+			# Database objects first: they may create a database the SQL runs in
 			while IFS=$'\t' read -r _ dns dname db; do
 				# applied for this generation, not a previous one
 				applied="" t1=$(date +%s)
@@ -659,6 +660,11 @@ else
 					ok=0; fail "runtime: $label: Database $dname (database $db) not applied by the instance manager: $(k get databases.postgresql.cnpg.io -n "$dns" "$dname" -o jsonpath='{.status.message}' 2>&1)"
 				fi
 			done < <(grep '^DATABASE' "$plan")
+			while IFS=$'\t' read -r _ db sqlf; do
+				if ! referee psql -X -q -v ON_ERROR_STOP=1 --single-transaction -d "$(rt_conninfo "$db")" -f - <"$sqlf" >"$d/sql$run.out" 2>&1; then
+					ok=0; fail "runtime: $label: run $run of the extension SQL for database $db failed"; nolog <"$d/sql$run.out" | tail -n 8 | indent
+				fi
+			done < <(grep '^SQL' "$plan")
 			rt_state "$d" "$plan" "$d/state$run"
 		done
 		if ! tool extcheck ${prev:+-prev "$prev"} "$plan" "$d/state1" >"$d/extcheck.out"; then

@@ -526,3 +526,21 @@ func TestExtCheckKeptFromBefore(t *testing.T) {
 		t.Errorf("pg_cron appeared without a declaration, and extcheck passed")
 	}
 }
+
+func TestPGLog(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "instance.log")
+	log := `{"level":"info","msg":"starting"}
+{"level":"info","logger":"postgres","record":{"error_severity":"LOG","message":"starting PostgreSQL 15"}}
+{"level":"info","logger":"postgres","record":{"error_severity":"FATAL","message":"could not access file \"pg_later\": No such file or directory"}}
+not json
+{"level":"info","logger":"postgres","record":{"error_severity":"FATAL","message":"could not access file \"pg_later\": No such file or directory"}}
+`
+	os.WriteFile(f, []byte(log), 0o644)
+	var out bytes.Buffer
+	if err := cmdPGLog(&out, []string{f, filepath.Join(t.TempDir(), "missing.log")}); err != nil {
+		t.Fatal(err)
+	}
+	if want := "FATAL:  could not access file \"pg_later\": No such file or directory\n"; out.String() != want {
+		t.Errorf("got %q, want %q", out.String(), want)
+	}
+}

@@ -27,6 +27,8 @@
 //	    what the runtime stage runs and checks for a render (runtime.go):
 //	    SKIP lines (reasons it cannot run here) or CLUSTER, KEY, PARAM, SQL,
 //	    DATABASE and EXPECT lines; the SQL files are written under -out
+//	e2etool pglog LOG...
+//	    the ERROR, FATAL and PANIC messages of Postgres in instance manager logs
 //	e2etool showsql PLAN | statesql
 //	    the queries whose output showcheck and extcheck read
 //	e2etool showcheck PLAN SHOWN | extcheck [-prev STATE] PLAN STATE
@@ -67,7 +69,7 @@ var errFailed = errors.New("check failed")
 
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: e2etool objects|drift|added|canplan|jobs|split|explode|flags|runplan|showsql|statesql|showcheck|extcheck|ignorecheck ...")
+		fmt.Fprintln(stderr, "usage: e2etool objects|drift|added|canplan|jobs|split|explode|flags|runplan|pglog|showsql|statesql|showcheck|extcheck|ignorecheck ...")
 		return exitUsage
 	}
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
@@ -108,6 +110,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdRunPlan(stdout, runEnv{major: *major, extDir: *extDir, libDir: *libDir}, *outFile, rest[0])
 	case cmd == "showsql" && len(rest) == 1:
 		err = cmdShowSQL(stdout, rest[0])
+	case cmd == "pglog" && len(rest) > 0:
+		err = cmdPGLog(stdout, rest)
 	case cmd == "statesql" && len(rest) == 0:
 		err = cmdStateSQL(stdout)
 	case cmd == "showcheck" && len(rest) == 2:

@@ -9,6 +9,7 @@ package main
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -500,4 +501,38 @@ func cmdShowSQL(w io.Writer, planFile string) error {
 	}
 	_, err = fmt.Fprintf(w, "SELECT 'SHOW', n, coalesce(pg_catalog.current_setting(n, true), '<unknown>') FROM pg_catalog.unnest(ARRAY[%s]) AS n;\n", strings.Join(names, ", "))
 	return err
+}
+
+// cmdPGLog prints, once each and in order, the ERROR, FATAL and PANIC
+// messages PostgreSQL logged through CloudNativePG's instance manager (JSON
+// lines; Postgres' own records under "record", from its CSV log): why an
+// instance did not start, in Postgres' words.
+func cmdPGLog(w io.Writer, files []string) error {
+	seen := map[string]bool{}
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			continue // an instance that never started has no log
+		}
+		for _, line := range strings.Split(string(src), "\n") {
+			var l struct {
+				Record struct {
+					Severity string `json:"error_severity"`
+					Message  string `json:"message"`
+				} `json:"record"`
+			}
+			if json.Unmarshal([]byte(line), &l) != nil {
+				continue
+			}
+			switch l.Record.Severity {
+			case "ERROR", "FATAL", "PANIC":
+				m := l.Record.Severity + ":  " + l.Record.Message
+				if !seen[m] {
+					seen[m] = true
+					fmt.Fprintln(w, m)
+				}
+			}
+		}
+	}
+	return nil
 }
