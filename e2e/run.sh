@@ -735,7 +735,7 @@ else
 		if ! rt_restart "$d/restart.log"; then
 			RT_FAILED=$((RT_FAILED + 1)); fail "runtime: $label: referee restart failed"; tail -n 20 "$d/restart.log" | indent; continue
 		fi
-		if ! referee instance "$work/accept/$i/render.yaml" >"$d/instance.log" 2>&1; then
+		if ! referee instance "$(awk -F'\t' '$1 == "RENDER" {print $2}' "$plan")" >"$d/instance.log" 2>&1; then
 			RT_FAILED=$((RT_FAILED + 1)); fail "runtime: $label: the Cluster did not become Ready"
 			{ nolog <"$d/instance.log" | tail -n 5; rt_postgres_error; } | indent
 			continue
@@ -777,7 +777,7 @@ else
 			fail "runtime: day two $step cannot run here: $(grep '^SKIP' "$d/plan" | cut -f2 | paste -sd';' -)$(cat "$d/plan.err")"; break
 		fi
 		if [[ -z "$prev" ]]; then
-			if ! rt_restart "$d/restart.log" || ! referee instance "$d/render.yaml" >"$d/instance.log" 2>&1; then
+			if ! rt_restart "$d/restart.log" || ! referee instance "$(awk -F'\t' '$1 == "RENDER" {print $2}' "$d/plan")" >"$d/instance.log" 2>&1; then
 				fail "runtime: day two $step: the Cluster did not become Ready"
 				{ nolog <"$d/instance.log" | tail -n 5; rt_postgres_error; } 2>/dev/null | indent
 				break

@@ -544,3 +544,11 @@ not json
 		t.Errorf("got %q, want %q", out.String(), want)
 	}
 }
+
+func TestOneInstance(t *testing.T) {
+	src := "apiVersion: postgresql.cnpg.io/v1\nkind: Pooler\nspec:\n  instances: 2\n---\napiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata: {name: x}\nspec:\n  instances: 3\n  storage: {size: 1Gi}\n"
+	want := strings.Replace(src, "  instances: 3", "  instances: 1", 1)
+	if got := string(oneInstance([]byte(src))); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}

@@ -37,14 +37,15 @@ type extWant struct {
 
 // runPlan is what the runtime stage does and checks for one render.
 type runPlan struct {
-	skips    []string    // reasons it cannot run here; empty = runnable
-	ns, name string      // the Cluster
-	params   [][2]string // rendered settings, shared_preload_libraries included
-	sql      [][2]string // database, SQL text: the extension Job's steps, in order
-	dbObjs   [][3]string // namespace, name, database: Database objects to wait for
-	wants    []extWant   // declared pg_extension state
-	key      string      // what decides the runtime result, names left out
-	keyParts []string
+	skips       []string    // reasons it cannot run here; empty = runnable
+	ns, name    string      // the Cluster
+	params      [][2]string // rendered settings, shared_preload_libraries included
+	sql         [][2]string // database, SQL text: the extension Job's steps, in order
+	dbObjs      [][3]string // namespace, name, database: Database objects to wait for
+	wants       []extWant   // declared pg_extension state
+	key         string      // what decides the runtime result, names left out
+	oneInstance bool        // the Cluster has more instances; run it with one
+	keyParts    []string
 }
 
 var (
@@ -98,9 +99,10 @@ func makeRunPlan(objs []obj, env runEnv) runPlan {
 		skip("in-tree Barman Cloud: WAL archiving to object storage, which is not reachable here")
 	}
 	if n, ok := get(c, "spec", "instances").(float64); ok && n > 1 {
-		// Not a skip: the first instance runs; the others would be
-		// pg_basebackup Jobs that nothing runs here.
-		p.keyParts = append(p.keyParts, "instances>1")
+		// Not a skip: the referee runs the first instance only, and the
+		// Cluster is Ready when all are, so it runs with instances: 1 (the
+		// others are pg_basebackup copies of it, with the same settings).
+		p.oneInstance = true
 	}
 
 	params, _ := get(c, "spec", "postgresql", "parameters").(map[string]any)
@@ -211,6 +213,18 @@ func cmdRunPlan(w io.Writer, env runEnv, outDir, renderFile string) error {
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return err
 	}
+	run := renderFile
+	if p.oneInstance {
+		src, err := os.ReadFile(renderFile)
+		if err != nil {
+			return err
+		}
+		run = filepath.Join(outDir, "one-instance.yaml")
+		if err := os.WriteFile(run, oneInstance(src), 0o644); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(w, "RENDER\t%s\n", run)
 	fmt.Fprintf(w, "CLUSTER\t%s\t%s\n", p.ns, p.name)
 	fmt.Fprintf(w, "KEY\t%s\n", p.key)
 	for _, kv := range p.params {
@@ -535,4 +549,18 @@ func cmdPGLog(w io.Writer, files []string) error {
 		}
 	}
 	return nil
+}
+
+var reInstances = regexp.MustCompile(`(?m)^  instances: [0-9]+$`)
+
+// oneInstance sets spec.instances of the CloudNativePG Cluster of a
+// rendered stream (canonical YAML: spec's fields at two spaces) to 1.
+func oneInstance(src []byte) []byte {
+	docs := strings.Split(string(src), "\n---\n")
+	for i, d := range docs {
+		if strings.Contains("\n"+d+"\n", "\nkind: Cluster\n") && strings.Contains(d, "apiVersion: postgresql.cnpg.io/") {
+			docs[i] = reInstances.ReplaceAllString(d, "  instances: 1")
+		}
+	}
+	return []byte(strings.Join(docs, "\n---\n"))
 }
