@@ -16,9 +16,13 @@
 #    Jobs' service accounts can do what their scripts need and nothing more
 #    (kubectl auth can-i), re-applies it (nothing changes), then applies a
 #    changed spec (no immutable-field errors; Job names follow Job contents);
-# 5. the PostgreSQL proof (e2e/pg/pgtest.sh) when it is present;
-# 6. the GitOps tools (e2e/gitops): kubeconform, kustomize, yaml-language-server;
-# 7. prints a summary ending with the line "N passed, M failed".
+# 5. day two: the sequence of e2e/testdata/daytwo applied in order, each step
+#    accepted over the previous one and unchanged when re-applied;
+# 6. the PostgreSQL proof (e2e/pg/pgtest.sh) when it is present;
+# 7. the GitOps tools (e2e/gitops): kubeconform, kustomize, yaml-language-server;
+# 8. runtime: every Cluster that can run here, run by CloudNativePG's own
+#    instance manager (referee.sh instance), checked from inside Postgres;
+# 9. prints a summary ending with the line "N passed, M failed".
 #
 # The referee is stopped at the end (also on failure or Ctrl-C) if this run
 # started it; one that was already running is used and left running.
@@ -505,6 +509,36 @@ if ((apply_ok)); then
 		k delete namespace "$ns" "$other" --wait=false >/dev/null 2>&1 || true
 	fi
 fi
+
+# ---------------------------------------------------------------------------
+section "day two: e2e/testdata/daytwo applied in order"
+# The day-two sequence (docs/gitops.md, "Day two"; TestDayTwo diffs its
+# renders, TestPGDayTwo runs its SQL): each step's render applied over the
+# previous one with kubectl, as Argo CD would. No step may be rejected (an
+# immutable field, a webhook rule on update such as a major downgrade), and
+# re-applying a step changes nothing. The runtime stage below runs the
+# steps that keep the instance running against a live Postgres.
+DT_APPLIED=0 DT_STEPS=0
+dta="$work/daytwo-apply"
+mkdir -p "$dta"
+k delete namespace daytwo --wait=true --timeout=60s >/dev/null 2>&1 || true
+k create namespace daytwo >/dev/null 2>&1 || true
+for f in e2e/testdata/daytwo/*.yaml; do
+	step="$(basename "$f" .yaml)"
+	DT_STEPS=$((DT_STEPS + 1))
+	if ! coredb render "$f" >"$dta/$step.yaml" 2>"$dta/$step.err"; then
+		fail "day two $step: coredb render failed"; indent <"$dta/$step.err"; break
+	fi
+	if ! k apply -f "$dta/$step.yaml" >"$dta/$step.out" 2>&1; then
+		fail "day two $step: kubectl apply over the previous step was rejected"; clip <"$dta/$step.out"; break
+	fi
+	if ! k apply -f "$dta/$step.yaml" >"$dta/$step.again" 2>&1 || grep -qv ' unchanged$' "$dta/$step.again"; then
+		fail "day two $step: re-applying it was rejected or changed objects"; clip <"$dta/$step.again"; break
+	fi
+	DT_APPLIED=$((DT_APPLIED + 1)); pass
+	echo "ok    day two $step: $(awk '{print $NF}' "$dta/$step.out" | sort | uniq -c | awk '{printf "%s%d %s", sep, $1, $2; sep=", "}'); re-apply unchanged"
+done
+[[ "$STARTED" == 1 ]] || k delete namespace daytwo --wait=false >/dev/null 2>&1 || true
 
 # ---------------------------------------------------------------------------
 section "PostgreSQL proof (e2e/pg/pgtest.sh)"

@@ -355,12 +355,14 @@ type extRow struct {
 	db, name, version, schema string
 	requiredBy                []string // installed extensions that require it
 	ownerUsage                bool     // the database owner has USAGE on its schema
-	ownerNoExec               int      // its functions the owner cannot EXECUTE
+	ownerNoExec               int      // its functions PUBLIC may EXECUTE but the owner cannot
 }
 
 // cmdExtCheck compares the declared extension state (EXPECT lines of the
 // plan) with the server's (STATE: db, name, version, schema, required-by,
-// owner has USAGE on the schema t/f, functions the owner cannot execute).
+// owner has USAGE on the schema t/f, functions the owner cannot execute
+// though the extension grants them to PUBLIC: pg_cron, for one, keeps
+// cron.schedule_in_database to superusers on purpose).
 // Every declared extension is there or gone as declared, in its declared
 // schema and version; nothing else is installed but plpgsql and what a
 // declared one requires (CASCADE); the owner can use each one.
@@ -489,7 +491,8 @@ const stateSQL = `SELECT 'STATE', pg_catalog.current_database(), e.extname, e.ex
   CASE WHEN pg_catalog.has_schema_privilege(db.datdba, n.oid, 'USAGE') THEN 't' ELSE 'f' END,
   (SELECT count(*) FROM pg_catalog.pg_depend p JOIN pg_catalog.pg_proc f ON f.oid = p.objid
     WHERE p.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND p.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass
-      AND p.refobjid = e.oid AND p.deptype = 'e' AND NOT pg_catalog.has_function_privilege(db.datdba, f.oid, 'EXECUTE'))
+      AND p.refobjid = e.oid AND p.deptype = 'e' AND NOT pg_catalog.has_function_privilege(db.datdba, f.oid, 'EXECUTE')
+      AND (f.proacl IS NULL OR EXISTS (SELECT FROM pg_catalog.aclexplode(f.proacl) a WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE')))
 FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
 JOIN pg_catalog.pg_database db ON db.datname = pg_catalog.current_database()
 ORDER BY e.extname`
