@@ -204,9 +204,9 @@ func floorCluster(i int) cnpgv1.Cluster {
 				"random_page_cost":             "1.1",
 				"work_mem":                     fmt.Sprintf("%dMB", 4+i%60),
 			}},
-			PrimaryUpdateMethod: cnpgv1.PrimaryUpdateMethodSwitchover,
-			ReplicationSlots:    &cnpgv1.ReplicationSlotsConfiguration{HighAvailability: &cnpgv1.ReplicationSlotsHAConfiguration{Enabled: ptr(true)}},
-			Resources:           corev1.ResourceRequirements{Requests: res, Limits: res},
+			PrimaryUpdateMethod:  cnpgv1.PrimaryUpdateMethodSwitchover,
+			ReplicationSlots:     &cnpgv1.ReplicationSlotsConfiguration{HighAvailability: &cnpgv1.ReplicationSlotsHAConfiguration{Enabled: ptr(true)}},
+			Resources:            corev1.ResourceRequirements{Requests: res, Limits: res},
 			StorageConfiguration: cnpgv1.StorageConfiguration{Size: fmt.Sprintf("%dGi", 10+i%200)},
 		},
 	}
