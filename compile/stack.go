@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	cnpgv1 "github.com/cloudnative-pg/api/pkg/api/v1"
+	"github.com/coredb-dev/coredb/internal/deepcopy"
 	"github.com/coredb-dev/coredb/stacks"
 	"go.yaml.in/yaml/v3"
 	corev1 "k8s.io/api/core/v1"
@@ -67,14 +68,39 @@ func LoadStack(name string) (*StackDef, error) {
 	return decodeStack(file, src)
 }
 
+// decodedStacks caches each embedded stack file decoded: the files are
+// compiled in and never change, and rendering a thousand specs must not
+// decode the same ten files a thousand times. The cached StackDef is never
+// handed out: every caller gets a deep copy, so a build may merge it into
+// its spec and change it without another build (or goroutine) seeing it.
+// Only its positions (src) are shared, and they are only read. Failures are
+// not cached: an error list may be changed by its receiver (--strict turns
+// warnings into errors), and a broken embedded file never renders anyway.
+var decodedStacks sync.Map // file -> *StackDef
+
 func decodeStack(file string, src []byte) (*StackDef, error) {
-	root, err := parseStack(file, src)
+	if def, ok := decodedStacks.Load(file); ok {
+		return deepcopy.Of(def.(*StackDef)), nil
+	}
+	def, err := decodeStackFile(file, src)
 	if err != nil {
 		return nil, err
 	}
+	cached, _ := decodedStacks.LoadOrStore(file, def)
+	return deepcopy.Of(cached.(*StackDef)), nil
+}
+
+func decodeStackFile(file string, src []byte) (*StackDef, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(src, &doc); err != nil {
+		return nil, syntaxError(file, err)
+	}
+	if len(doc.Content) == 0 {
+		return nil, ErrorList{{File: file, Msg: "empty stack file"}}
+	}
 	d := newDecoder(file)
 	def := &StackDef{}
-	d.decode(root, reflectValue(def), "")
+	d.decode(doc.Content[0], reflectValue(def), "")
 	if len(d.errs) > 0 {
 		return nil, d.errs
 	}
@@ -83,28 +109,6 @@ func decodeStack(file string, src []byte) (*StackDef, error) {
 		return nil, ErrorList{def.src.at("default_major").errorf(false, "no image for default_major %d", def.DefaultMajor)}
 	}
 	return def, nil
-}
-
-// parsedStacks caches the YAML node tree of each embedded stack file. The
-// files are compiled in and never change; parsing them is most of the cost of
-// expanding a stack, and rendering a thousand specs must not parse the same
-// ten files a thousand times. Decoding from the cached tree still builds a
-// fresh StackDef each time, so no compile can see another's changes.
-var parsedStacks sync.Map // file -> *yaml.Node (the document's root mapping)
-
-func parseStack(file string, src []byte) (*yaml.Node, error) {
-	if n, ok := parsedStacks.Load(file); ok {
-		return n.(*yaml.Node), nil
-	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(src, &doc); err != nil {
-		return nil, syntaxError(file, err)
-	}
-	if len(doc.Content) == 0 {
-		return nil, ErrorList{{File: file, Msg: "empty stack file"}}
-	}
-	n, _ := parsedStacks.LoadOrStore(file, doc.Content[0])
-	return n.(*yaml.Node), nil
 }
 
 // expandStack merges the named stack into the spec, so every later stage sees
