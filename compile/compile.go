@@ -2,10 +2,10 @@ package compile
 
 import (
 	"cmp"
-	"regexp"
 	"strings"
 
 	"github.com/coredb-dev/coredb/compile/sources"
+	"github.com/coredb-dev/coredb/internal/lazyre"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 )
@@ -190,7 +190,7 @@ func (b *build) run() {
 
 // clusterName matches a DNS-1035 label: CNPG derives Service names from the
 // Cluster name, so it must be one (cloudnativepg.md §1.1).
-var clusterName = regexp.MustCompile(`^[a-z]([-a-z0-9]*[a-z0-9])?$`)
+var clusterName = lazyre.New(`^[a-z]([-a-z0-9]*[a-z0-9])?$`)
 
 // maxClusterName leaves room for the suffixes CNPG appends (cloudnativepg.md §3.4).
 const maxClusterName = 50
@@ -210,7 +210,7 @@ func (b *build) checkMetadata() {
 	}
 }
 
-var dnsLabel = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+var dnsLabel = lazyre.New(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
 
 // checkSpec validates the fields every object depends on.
 func (b *build) checkSpec() {
