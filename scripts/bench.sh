@@ -16,6 +16,10 @@
 #                      --drop-unavailable --superuser-access
 #   validate N stack   `coredb validate` of the same; also as a share of render
 # plus a Go hello-world, the floor any Go process pays to start.
+#
+# COREDB_BASE=/path/to/coredb pairs every run with a run of that binary
+# (e.g. one built from main) and prints both, for before/after figures taken
+# under the same load.
 set -Eeuo pipefail
 n=${1:-1000}
 runs=${2:-5}
@@ -79,34 +83,57 @@ done
 
 median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
-# measure LABEL RUNS CMD...: runs CMD RUNS times with stdout to $tmp/out,
-# prints the median wall (ms) and peak RSS (MiB), and sets $wall_ms.
+# measure LABEL RUNS BIN ARGS...: runs BIN ARGS RUNS times with stdout to
+# $tmp/out, prints the median wall (ms) and peak RSS (MiB), and sets
+# $wall_ms. With $base set (COREDB_BASE), each run of BIN is paired with a run
+# of $base on the same arguments, alternating, and the base's medians and
+# the ratio are printed too: the machine may be shared, and paired runs
+# see the same load.
 measure() {
-  local label=$1 count=$2
-  shift 2
-  local walls=() rss=() t0 t1 kb
+  local label=$1 count=$2 bin=$3
+  shift 3
+  local walls=() rss=() bwalls=() brss=()
   for ((r = 0; r < count; r++)); do
-    t0=$EPOCHREALTIME
-    /usr/bin/time -f '%M' -o "$tmp/time" "$@" > "$tmp/out" 2> "$tmp/err" || {
-      cat "$tmp/err" >&2; exit 1; }
-    t1=$EPOCHREALTIME
-    walls+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", (b - a) * 1000}')")
-    read -r kb < "$tmp/time"
-    rss+=("$kb")
+    if [[ -n $base ]]; then
+      run1 "$base" "$@"
+      bwalls+=("$ms"); brss+=("$kb")
+    fi
+    run1 "$bin" "$@"
+    walls+=("$ms"); rss+=("$kb")
   done
   wall_ms=$(printf '%s\n' "${walls[@]}" | median)
-  local kb_med
+  local kb_med extra=""
   kb_med=$(printf '%s\n' "${rss[@]}" | median)
-  local extra=""
   if [[ -s $tmp/out ]]; then
     extra=$(printf ', %d objects, %d bytes' "$(grep -c '^kind: ' "$tmp/out" || true)" "$(wc -c < "$tmp/out")")
   fi
-  printf '%-26s %9.1f ms  %6.1f MiB peak RSS  (median of %d%s)\n' \
+  printf '%-22s %9.1f ms  %6.1f MiB peak RSS  (median of %d%s)\n' \
     "$label" "$wall_ms" "$(awk -v k="$kb_med" 'BEGIN {print k / 1024}')" "$count" "$extra"
+  if [[ -n $base ]]; then
+    local bw bk
+    bw=$(printf '%s\n' "${bwalls[@]}" | median)
+    bk=$(printf '%s\n' "${brss[@]}" | median)
+    printf '%-22s %9.1f ms  %6.1f MiB peak RSS  (base; this build: %.2fx the time, %.2fx the memory)\n' \
+      "  base" "$bw" "$(awk -v k="$bk" 'BEGIN {print k / 1024}')" \
+      "$(awk -v a="$wall_ms" -v b="$bw" 'BEGIN {print a / b}')" "$(awk -v a="$kb_med" -v b="$bk" 'BEGIN {print a / b}')"
+  fi
+}
+
+# run1 BIN ARGS...: one run; sets $ms and $kb.
+run1() {
+  local t0 t1
+  t0=$EPOCHREALTIME
+  /usr/bin/time -f '%M' -o "$tmp/time" "$@" > "$tmp/out" 2> "$tmp/err" || {
+    cat "$tmp/err" >&2; exit 1; }
+  t1=$EPOCHREALTIME
+  ms=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", (b - a) * 1000}')
+  read -r kb < "$tmp/time"
 }
 
 echo "$(nproc) CPUs, $("${GO:-go}" version | cut -d' ' -f3-), $n databases"
+base=""
 measure "go hello-world" $((10 * runs)) "$tmp/hello-bin"
+base=${COREDB_BASE:-}
 measure "render 1 plain" $((10 * runs)) "$tmp/coredb" render "$tmp/one/db.yaml"
 measure "render $n plain" "$runs" "$tmp/coredb" render "$tmp/plain"
 # The stacks ask for extensions stock CloudNativePG has no source for, in
