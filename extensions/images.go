@@ -93,11 +93,23 @@ func Families() []Family {
 	return out
 }
 
-// FamilyNamed finds a family by name.
+// FamilyNamed finds a family by name. The result is a copy.
 func FamilyNamed(name string) (Family, bool) {
-	for _, f := range Families() {
-		if f.Name == name {
-			return f, true
+	return FindFamily(func(f Family) bool { return f.Name == name })
+}
+
+// FindFamily returns (a copy of) the first family in catalog order that
+// match accepts. match sees the catalog's own family and must not change
+// it; unlike ranging over Families, only the family found is copied, which
+// matters when every image of every CoreDB is identified.
+func FindFamily(match func(Family) bool) (Family, bool) {
+	c, err := loadImages()
+	if err != nil {
+		return Family{}, false
+	}
+	for _, f := range c.Families {
+		if match(f) {
+			return cloneFamily(f), true
 		}
 	}
 	return Family{}, false
