@@ -246,3 +246,23 @@ func TestFloorIsCoreDBOutput(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkValidate1000 is BenchmarkRender1000 without the encoding: what
+// `coredb validate` does.
+func BenchmarkValidate1000(b *testing.B) {
+	specs := genSpecs(1000)
+	b.ReportAllocs()
+	for b.Loop() {
+		var dbs []*compile.CoreDB
+		for i, src := range specs {
+			d, _, err := compile.Load(fmt.Sprintf("db-%04d.yaml", i), src)
+			if err != nil {
+				b.Fatal(err)
+			}
+			dbs = append(dbs, d...)
+		}
+		if _, _, err := compile.Compile(dbs, stackOptions); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

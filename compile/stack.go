@@ -104,7 +104,8 @@ func decodeStackFile(file string, src []byte) (*StackDef, error) {
 	if len(d.errs) > 0 {
 		return nil, d.errs
 	}
-	def.src = source{file: file, positions: d.origins()}
+	pos := d.origins()
+	def.src = source{file: file, positions: pos, paths: slices.Sorted(maps.Keys(pos))}
 	if _, ok := def.Images[strconv.Itoa(def.DefaultMajor)]; !ok {
 		return nil, ErrorList{def.src.at("default_major").errorf(false, "no image for default_major %d", def.DefaultMajor)}
 	}
@@ -185,22 +186,22 @@ func (b *build) expandStack() {
 // relocate records that the value at path came from another place (a stack
 // file), so messages about it point there.
 func (b *build) relocate(path string, from source, fromPath string) {
-	moveSubtree(b.db.src.positions, path, from.positions, fromPath)
+	moveSubtree(b.db.src.positions, path, from, fromPath)
 }
 
 // moveSubtree copies every position recorded at or below fromPath in src to
 // the same relative path below path in dst, replacing what dst had there.
-func moveSubtree(dst map[string]Origin, path string, src map[string]Origin, fromPath string) {
+func moveSubtree(dst map[string]Origin, path string, src source, fromPath string) {
 	for p := range dst {
 		if under(p, path) {
 			delete(dst, p)
 		}
 	}
-	for p, o := range src {
+	src.eachUnder(fromPath, func(p string, o Origin) {
 		if under(p, fromPath) {
 			dst[path+p[len(fromPath):]] = o
 		}
-	}
+	})
 }
 
 // under reports whether field path p is prefix or below it.
@@ -258,7 +259,7 @@ func mergeByName[T any](b *build, path string, user []T, stackSrc source, stackP
 			out = append(out, u)
 		}
 	}
-	remapList(b.db.src.positions, path, fromUser, stackSrc.positions, stackPath, fromStack)
+	remapList(b.db.src.positions, path, fromUser, stackSrc, stackPath, fromStack)
 	for _, f := range combined {
 		f()
 	}
@@ -268,7 +269,7 @@ func mergeByName[T any](b *build, path string, user []T, stackSrc source, stackP
 // remapList rewrites the positions of list path after a merge in one pass:
 // user entries move from index i to fromUser[i]; stack entries at stackPath[j]
 // in the stack's positions come in at fromStack[j].
-func remapList(dst map[string]Origin, path string, fromUser map[int]int, stack map[string]Origin, stackPath string, fromStack map[int]int) {
+func remapList(dst map[string]Origin, path string, fromUser map[int]int, stack source, stackPath string, fromStack map[int]int) {
 	moved := map[string]Origin{}
 	for p, o := range dst {
 		if i, rest, ok := listIndex(p, path); ok {
@@ -278,13 +279,13 @@ func remapList(dst map[string]Origin, path string, fromUser map[int]int, stack m
 			}
 		}
 	}
-	for p, o := range stack {
+	stack.eachUnder(stackPath+"[", func(p string, o Origin) {
 		if j, rest, ok := listIndex(p, stackPath); ok {
 			if n, ok := fromStack[j]; ok {
 				moved[sprintf("%s[%d]%s", path, n, rest)] = o
 			}
 		}
-	}
+	})
 	maps.Copy(dst, moved)
 }
 
@@ -323,7 +324,7 @@ func (b *build) mergeLocations(st, u Extension, newPath, userPath string, stackI
 			continue
 		}
 		lp := sprintf("%s.locations[%d]", newPath, len(merged.Locations))
-		moveSubtree(b.db.src.positions, lp, b.stack.src.positions, sprintf("extensions[%d].locations[%d]", stackIdx, k))
+		moveSubtree(b.db.src.positions, lp, b.stack.src, sprintf("extensions[%d].locations[%d]", stackIdx, k))
 		merged.Locations = append(merged.Locations, l)
 	}
 	return merged
@@ -436,7 +437,7 @@ func (b *build) overlayApp(st, u AppService, newPath, userPath string, stackIdx 
 			apply()
 			return
 		}
-		moveSubtree(b.db.src.positions, newPath+"."+field, b.stack.src.positions, stPath+"."+field)
+		moveSubtree(b.db.src.positions, newPath+"."+field, b.stack.src, stPath+"."+field)
 	}
 	take("image", false, nil)
 	take("args", u.Args != nil, func() { merged.Args = u.Args })
