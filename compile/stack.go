@@ -275,14 +275,14 @@ func remapList(dst map[string]Origin, path string, fromUser map[int]int, stack s
 		if i, rest, ok := listIndex(p, path); ok {
 			delete(dst, p)
 			if n, ok := fromUser[i]; ok {
-				moved[sprintf("%s[%d]%s", path, n, rest)] = o
+				moved[path+"["+strconv.Itoa(n)+"]"+rest] = o
 			}
 		}
 	}
 	stack.eachUnder(stackPath+"[", func(p string, o Origin) {
 		if j, rest, ok := listIndex(p, stackPath); ok {
 			if n, ok := fromStack[j]; ok {
-				moved[sprintf("%s[%d]%s", path, n, rest)] = o
+				moved[path+"["+strconv.Itoa(n)+"]"+rest] = o
 			}
 		}
 	})
