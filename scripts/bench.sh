@@ -9,7 +9,8 @@
 #   RUNS  runs per fleet workload (default 5); the one-file render runs 10×RUNS
 #
 # Workloads (medians of RUNS runs each; wall from bash's EPOCHREALTIME around
-# the process, peak RSS from /usr/bin/time):
+# the process; CPU (user + system) and peak RSS from /usr/bin/time; on a
+# shared machine CPU is the steadier figure):
 #   one plain render   one CoreDB, 3 instances, 7 settings, no stack
 #   N plain            N such CoreDBs in one `coredb render DIR`
 #   N stack            N CoreDBs cycling through the ten Tembo Stacks, with
@@ -92,42 +93,49 @@ median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (
 measure() {
   local label=$1 count=$2 bin=$3
   shift 3
-  local walls=() rss=() bwalls=() brss=()
+  local walls=() rss=() cpus=() bwalls=() brss=() bcpus=()
   for ((r = 0; r < count; r++)); do
     if [[ -n $base ]]; then
       run1 "$base" "$@"
-      bwalls+=("$ms"); brss+=("$kb")
+      bwalls+=("$ms"); brss+=("$kb"); bcpus+=("$cpu")
     fi
     run1 "$bin" "$@"
-    walls+=("$ms"); rss+=("$kb")
+    walls+=("$ms"); rss+=("$kb"); cpus+=("$cpu")
   done
   wall_ms=$(printf '%s\n' "${walls[@]}" | median)
-  local kb_med extra=""
+  local kb_med cpu_med extra=""
   kb_med=$(printf '%s\n' "${rss[@]}" | median)
+  cpu_med=$(printf '%s\n' "${cpus[@]}" | median)
+  cpu_med_last=$cpu_med
   if [[ -s $tmp/out ]]; then
     extra=$(printf ', %d objects, %d bytes' "$(grep -c '^kind: ' "$tmp/out" || true)" "$(wc -c < "$tmp/out")")
   fi
-  printf '%-22s %9.1f ms  %6.1f MiB peak RSS  (median of %d%s)\n' \
-    "$label" "$wall_ms" "$(awk -v k="$kb_med" 'BEGIN {print k / 1024}')" "$count" "$extra"
+  printf '%-22s %8.1f ms wall %6.0f ms CPU %6.1f MiB peak RSS  (median of %d%s)\n' \
+    "$label" "$wall_ms" "$cpu_med" "$(awk -v k="$kb_med" 'BEGIN {print k / 1024}')" "$count" "$extra"
   if [[ -n $base ]]; then
-    local bw bk
+    local bw bk bc
     bw=$(printf '%s\n' "${bwalls[@]}" | median)
     bk=$(printf '%s\n' "${brss[@]}" | median)
-    printf '%-22s %9.1f ms  %6.1f MiB peak RSS  (base; this build: %.2fx the time, %.2fx the memory)\n' \
-      "  base" "$bw" "$(awk -v k="$bk" 'BEGIN {print k / 1024}')" \
-      "$(awk -v a="$wall_ms" -v b="$bw" 'BEGIN {print a / b}')" "$(awk -v a="$kb_med" -v b="$bk" 'BEGIN {print a / b}')"
+    bc=$(printf '%s\n' "${bcpus[@]}" | median)
+    printf '%-22s %8.1f ms wall %6.0f ms CPU %6.1f MiB peak RSS  (base; this build: %.2fx the wall, %.2fx the CPU, %.2fx the memory)\n' \
+      "  base" "$bw" "$bc" "$(awk -v k="$bk" 'BEGIN {print k / 1024}')" \
+      "$(awk -v a="$wall_ms" -v b="$bw" 'BEGIN {print a / b}')" "$(awk -v a="$cpu_med" -v b="$bc" 'BEGIN {print b ? a / b : 0}')" \
+      "$(awk -v a="$kb_med" -v b="$bk" 'BEGIN {print a / b}')"
   fi
 }
 
-# run1 BIN ARGS...: one run; sets $ms and $kb.
+# run1 BIN ARGS...: one run; sets $ms (wall), $cpu (user + system, ms, at
+# /usr/bin/time's 10 ms resolution) and $kb (peak RSS).
 run1() {
   local t0 t1
   t0=$EPOCHREALTIME
-  /usr/bin/time -f '%M' -o "$tmp/time" "$@" > "$tmp/out" 2> "$tmp/err" || {
+  /usr/bin/time -f '%M %U %S' -o "$tmp/time" "$@" > "$tmp/out" 2> "$tmp/err" || {
     cat "$tmp/err" >&2; exit 1; }
   t1=$EPOCHREALTIME
   ms=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", (b - a) * 1000}')
-  read -r kb < "$tmp/time"
+  local u s
+  read -r kb u s < "$tmp/time"
+  cpu=$(awk -v u="$u" -v s="$s" 'BEGIN {printf "%.0f", (u + s) * 1000}')
 }
 
 echo "$(nproc) CPUs, $("${GO:-go}" version | cut -d' ' -f3-), $n databases"
@@ -141,6 +149,7 @@ measure "render $n plain" "$runs" "$tmp/coredb" render "$tmp/plain"
 # examples.
 stackflags=(--drop-unavailable --superuser-access)
 measure "render $n stack" "$runs" "$tmp/coredb" render "${stackflags[@]}" "$tmp/stack"
-render_ms=$wall_ms
+render_ms=$wall_ms render_cpu=$cpu_med_last
 measure "validate $n stack" "$runs" "$tmp/coredb" validate "${stackflags[@]}" "$tmp/stack"
-awk -v v="$wall_ms" -v r="$render_ms" 'BEGIN {printf "validate / render (stack):  %.0f%%\n", 100 * v / r}'
+awk -v v="$wall_ms" -v r="$render_ms" -v vc="$cpu_med_last" -v rc="$render_cpu" \
+  'BEGIN {printf "validate / render (stack): %.0f%% of the wall, %.0f%% of the CPU\n", 100 * v / r, 100 * vc / rc}'

@@ -14,8 +14,32 @@ type analysis struct {
 	blockAllowed        bool
 }
 
+// simpleText is true of text made of letters, digits and "_./-" only, other
+// than "-" (a sequence entry) and text starting with "---" or "..." (document
+// markers): most keys and values of a manifest. The analysis finds nothing
+// in such text, so it is skipped.
+func simpleText(v string) bool {
+	if len(v) == 0 || v == "-" || len(v) >= 3 && (v[:3] == "---" || v[:3] == "...") {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '/' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
 // analyze is yaml_emitter_analyze_scalar at flow level 0.
 func analyze(v string) analysis {
+	if simpleText(v) {
+		return analysis{blockPlainAllowed: true, singleQuotedAllowed: true, blockAllowed: true}
+	}
+	return analyzeFull(v)
+}
+
+func analyzeFull(v string) analysis {
 	if len(v) == 0 {
 		return analysis{blockPlainAllowed: true, singleQuotedAllowed: true}
 	}
@@ -223,6 +247,18 @@ func (e *encoder) writeIndicator(ind string, needWhitespace, isWhitespace, isInd
 func (e *encoder) writePlain(v string, allowBreaks, root bool) {
 	if !e.whitespace {
 		e.put(' ')
+	}
+	if simpleText(v) {
+		// No space to fold at and no line break: the text as it is, one
+		// column per byte (it is ASCII).
+		e.buf = append(e.buf, v...)
+		e.column += len(v)
+		e.whitespace = false
+		e.indention = false
+		if root {
+			e.openEnded = true
+		}
+		return
 	}
 	spaces, breaks := false, false
 	for i := 0; i < len(v); {

@@ -243,3 +243,33 @@ func ExampleAppend() {
 	//     "on": "yes"
 	//   name: x
 }
+
+// TestSimpleTextExhaustive checks the shortcut for simple text on every
+// string of up to 5 characters over an alphabet of simple and nearly simple
+// characters: the analysis it skips finds nothing, and the document is
+// yaml.v2's.
+func TestSimpleTextExhaustive(t *testing.T) {
+	alphabet := []byte("a9_./-: #'")
+	var rec func(prefix []byte)
+	rec = func(prefix []byte) {
+		s := string(prefix)
+		if simpleText(s) {
+			if got, want := analyzeFull(s), (analysis{blockPlainAllowed: true, singleQuotedAllowed: true, blockAllowed: true}); got != want {
+				t.Errorf("%q: analysis %+v, want nothing found", s, got)
+			}
+		}
+		if len(prefix) <= 3 {
+			v := map[string]any{s: s}
+			if got, want := appendString(t, v), oracle(t, v); got != want {
+				t.Errorf("%q:\ngot\n%s\nwant (yaml.v2)\n%s", s, got, want)
+			}
+		}
+		if len(prefix) == 5 {
+			return
+		}
+		for _, c := range alphabet {
+			rec(append(prefix, c))
+		}
+	}
+	rec(nil)
+}
