@@ -1,6 +1,6 @@
 // Package yamlenc writes a Kubernetes object held as plain values (the
-// map[string]any, []any, string, int64, float64, bool and nil that
-// encoding/json and runtime.DefaultUnstructuredConverter build) as one YAML
+// map[string]any, []any, string, int64, float64, json.Number, bool and nil
+// that encoding/json and runtime.DefaultUnstructuredConverter build) as one YAML
 // document, with exactly the bytes sigs.k8s.io/yaml.Marshal gives for it:
 // keys in yaml.v2's order, block style, two-space indentation, sequences in
 // mappings not indented, strings quoted only when a YAML 1.1 parser (kubectl's,
@@ -16,6 +16,7 @@
 package yamlenc
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -94,6 +95,16 @@ func (e *encoder) node(v any, root, mapping, simpleKey bool) error {
 		e.scalar(strconv.FormatInt(int64(x), 10), "", plainStyle, root, simpleKey)
 	case float64:
 		e.scalar(formatFloat(x), "", plainStyle, root, simpleKey)
+	case json.Number:
+		// As yaml.v2 writes a json.Number: an integer, else a float, else
+		// the text as a string.
+		if i, err := x.Int64(); err == nil {
+			e.scalar(strconv.FormatInt(i, 10), "", plainStyle, root, simpleKey)
+		} else if f, err := x.Float64(); err == nil {
+			e.scalar(formatFloat(f), "", plainStyle, root, simpleKey)
+		} else {
+			e.str(string(x), root, simpleKey)
+		}
 	case nil:
 		e.scalar("null", "", plainStyle, root, simpleKey)
 	default:

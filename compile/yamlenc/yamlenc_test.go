@@ -1,6 +1,7 @@
 package yamlenc
 
 import (
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
@@ -82,6 +83,8 @@ func TestScalarsMatchYAMLv2(t *testing.T) {
 		map[string]any{}, []any{}, map[string]any{"a": map[string]any{}, "b": []any{}},
 		[]any{[]any{"a", []any{}}, []any{map[string]any{}}, map[string]any{"x": []any{"y"}}},
 		map[string]any{"z": nil, "i": int64(3), "b": true, "f": 2.5},
+		json.Number("5"), json.Number("-0"), json.Number("1.5"), json.Number("1e21"), json.Number("1E-7"),
+		json.Number("12345678901234567890"), json.Number("1e400"), json.Number("x"),
 	} {
 		w := map[string]any{"v": v}
 		if got, want := appendString(t, w), oracle(t, w); got != want {
