@@ -101,6 +101,11 @@ func Compile(dbs []*CoreDB, opts Options) ([]Object, ErrorList, error) {
 		b := newBuild(db, opts)
 		b.cnpg, b.target, b.decl = cnpg, target, decl
 		b.run()
+		// From here on only checkDuplicates reports on this CoreDB, at its
+		// metadata.name. Its other positions (a stacked spec holds its
+		// stack's too, hundreds) would otherwise stay alive with every other
+		// CoreDB's until the whole fleet has compiled.
+		db.src.keep("", "metadata", "metadata.name")
 		objs = append(objs, b.objs...)
 		for range b.objs {
 			owners = append(owners, db)

@@ -324,6 +324,18 @@ type source struct {
 	paths []string
 }
 
+// keep forgets every position but those of paths (and so what at reports
+// for anything but paths and the fields below them).
+func (s *source) keep(paths ...string) {
+	m := make(map[string]Origin, len(paths))
+	for _, p := range paths {
+		if o, ok := s.positions[p]; ok {
+			m[p] = o
+		}
+	}
+	s.positions, s.paths = m, nil
+}
+
 // eachUnder calls fn for every recorded path that starts with prefix.
 func (s source) eachUnder(prefix string, fn func(p string, o Origin)) {
 	if s.paths == nil {
