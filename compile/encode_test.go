@@ -2,15 +2,12 @@ package compile
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/coredb-dev/coredb/compile/yamlenc"
 	"github.com/google/go-cmp/cmp"
-	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/yaml"
 )
 
@@ -84,66 +81,4 @@ func TestEncodeMatchesSigsYAML(t *testing.T) {
 		t.Fatalf("only %d renders of %d inputs", rendered, len(inputs))
 	}
 	t.Logf("%d renders compared", rendered)
-}
-
-// TestCanonicalMatchesUnstructured proves the switch of canonical from
-// Kubernetes' unstructured converter to a JSON round trip: for every object
-// of every example on both targets, both give the same YAML and JSON.
-func TestCanonicalMatchesUnstructured(t *testing.T) {
-	files, _ := filepath.Glob("../examples/*.yaml")
-	n := 0
-	for _, f := range files {
-		src, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		d, _, err := LoadDocuments(f, src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, target := range []string{"cnpg", "tembo"} {
-			objs, _, err := Compile(d.CoreDBs, Options{Target: target, DropUnavailable: true, SuperuserAccess: true, AllowTrunkPreloads: true, ImageSets: d.ImageSets})
-			if err != nil {
-				continue
-			}
-			for _, o := range objs {
-				n++
-				got, err := canonical(o)
-				if err != nil {
-					t.Fatal(err)
-				}
-				want, err := runtime.DefaultUnstructuredConverter.ToUnstructured(o)
-				if err != nil {
-					t.Fatal(err)
-				}
-				delete(want, "status")
-				if md, ok := want["metadata"].(map[string]any); ok {
-					delete(md, "creationTimestamp")
-				}
-				dropDefaultSyncConstraint(want)
-				dropNulls(want)
-				protectFromSubstitution(want)
-				gy, err := yamlenc.Append(nil, got)
-				if err != nil {
-					t.Fatal(err)
-				}
-				wy, err := yamlenc.Append(nil, want)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if diff := cmp.Diff(string(wy), string(gy)); diff != "" {
-					t.Errorf("%s %s %s: YAML differs (-unstructured +json):\n%s", f, target, o.GetName(), diff)
-				}
-				gj, _ := json.Marshal(got)
-				wj, _ := json.Marshal(want)
-				if string(gj) != string(wj) {
-					t.Errorf("%s %s %s: JSON differs:\n%s\n%s", f, target, o.GetName(), wj, gj)
-				}
-			}
-		}
-	}
-	if n < 200 {
-		t.Fatalf("only %d objects compared", n)
-	}
-	t.Logf("%d objects compared", n)
 }
