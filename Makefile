@@ -28,9 +28,11 @@ FUZZTIME ?= 60s
 fuzz:
 	GO=$(GO) FUZZTIME=$(FUZZTIME) bash scripts/fuzz.sh
 
+# Go benchmarks of the compiler (medians, ratio to the sigs.k8s.io/yaml
+# floor), then whole processes over 1000 databases. docs/performance.md.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./compile
-	bash scripts/bench.sh 1000
+	GO=$(GO) bash scripts/benchgo.sh 5
+	GO=$(GO) bash scripts/bench.sh 1000
 
 check: test
 	$(GO) mod tidy -diff

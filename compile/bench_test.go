@@ -3,10 +3,21 @@ package compile_test
 import (
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 
+	cnpgv1 "github.com/cloudnative-pg/api/pkg/api/v1"
 	"github.com/coredb-dev/coredb/compile"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	sigsyaml "sigs.k8s.io/yaml"
 )
+
+// stackOptions render the Stacks and the seed as examples/flags.txt does:
+// stock CloudNativePG has no source for some of their extensions, and some
+// live in database postgres.
+var stackOptions = compile.Options{DropUnavailable: true, SuperuserAccess: true}
 
 // BenchmarkRenderSeed is one `coredb render` of the headline example, minus
 // file I/O: Load, Compile, Encode.
@@ -21,7 +32,7 @@ func BenchmarkRenderSeed(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		objs, _, err := compile.Compile(dbs, compile.Options{})
+		objs, _, err := compile.Compile(dbs, stackOptions)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -76,11 +87,181 @@ func BenchmarkRender1000(b *testing.B) {
 			}
 			dbs = append(dbs, d...)
 		}
+		objs, _, err := compile.Compile(dbs, stackOptions)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := compile.Encode(objs, compile.FormatYAML); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// plainSpec is database i of the plain fleet: 3 instances, 7 settings, no
+// stack (scripts/bench.sh renders the same files as whole processes).
+func plainSpec(i int) []byte {
+	return fmt.Appendf(nil, `apiVersion: coredb.io/v1alpha1
+kind: CoreDB
+metadata:
+  name: db-%04d
+  namespace: team-%d
+spec:
+  replicas: 3
+  storage: %dGi
+  resources:
+    requests: {cpu: "2", memory: 4Gi}
+    limits: {cpu: "2", memory: 4Gi}
+  runtime_config:
+    - {name: work_mem, value: %dMB}
+    - {name: maintenance_work_mem, value: 256MB}
+    - {name: max_connections, value: "200"}
+    - {name: effective_io_concurrency, value: "200"}
+    - {name: random_page_cost, value: "1.1"}
+    - {name: log_min_duration_statement, value: "1000"}
+    - {name: checkpoint_completion_target, value: "0.9"}
+`, i, i%7, 10+i%200, 4+i%60)
+}
+
+// BenchmarkRenderPlain1000 renders 1000 plain databases as one invocation:
+// the workload BenchmarkFloorSigsYAML1000 is the floor of.
+func BenchmarkRenderPlain1000(b *testing.B) {
+	specs := make([][]byte, 1000)
+	for i := range specs {
+		specs[i] = plainSpec(i)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		var dbs []*compile.CoreDB
+		for i, src := range specs {
+			d, _, err := compile.Load(fmt.Sprintf("db-%04d.yaml", i), src)
+			if err != nil {
+				b.Fatal(err)
+			}
+			dbs = append(dbs, d...)
+		}
 		objs, _, err := compile.Compile(dbs, compile.Options{})
 		if err != nil {
 			b.Fatal(err)
 		}
 		if _, err := compile.Encode(objs, compile.FormatYAML); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkFloorSigsYAML1000 is the peer the issue measured coredb against:
+// the 1000 plain Clusters built as typed CloudNativePG structs by hand and
+// marshalled with sigs.k8s.io/yaml (what a Go program or a controller would
+// write), without reading, checking or computing anything. `make bench`
+// prints BenchmarkRenderPlain1000 as a multiple of it.
+func BenchmarkFloorSigsYAML1000(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		var out []byte
+		for i := range 1000 {
+			c := floorCluster(i)
+			y, err := sigsyaml.Marshal(&c)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if i > 0 {
+				out = append(out, "---\n"...)
+			}
+			out = append(out, y...)
+		}
+		_ = out
+	}
+}
+
+// floorCluster is the Cluster coredb renders for plainSpec(i), typed.
+func floorCluster(i int) cnpgv1.Cluster {
+	name := fmt.Sprintf("db-%04d", i)
+	res := corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("2"), corev1.ResourceMemory: resource.MustParse("4Gi")}
+	return cnpgv1.Cluster{
+		TypeMeta: metav1.TypeMeta{APIVersion: "postgresql.cnpg.io/v1", Kind: "Cluster"},
+		ObjectMeta: metav1.ObjectMeta{
+			Name:        name,
+			Namespace:   fmt.Sprintf("team-%d", i%7),
+			Annotations: map[string]string{"argocd.argoproj.io/sync-options": "Prune=false,Delete=false"},
+			Labels: map[string]string{
+				"app.kubernetes.io/component":  "database",
+				"app.kubernetes.io/instance":   name,
+				"app.kubernetes.io/managed-by": "coredb",
+				"app.kubernetes.io/name":       "coredb",
+				"app.kubernetes.io/part-of":    name,
+			},
+		},
+		Spec: cnpgv1.ClusterSpec{
+			Bootstrap: &cnpgv1.BootstrapConfiguration{InitDB: &cnpgv1.BootstrapInitDB{Database: "app", Owner: "app"}},
+			ImageName: "ghcr.io/cloudnative-pg/postgresql:15.19-202608170814-standard-trixie@sha256:613c7a0417887cd2626a2bfb31fa4e1d86c3088e575fd66bc227007dc69a5487",
+			Instances: 3,
+			PostgresConfiguration: cnpgv1.PostgresConfiguration{Parameters: map[string]string{
+				"checkpoint_completion_target": "0.9",
+				"effective_io_concurrency":     "200",
+				"log_min_duration_statement":   "1000",
+				"maintenance_work_mem":         "256MB",
+				"max_connections":              "200",
+				"random_page_cost":             "1.1",
+				"work_mem":                     fmt.Sprintf("%dMB", 4+i%60),
+			}},
+			PrimaryUpdateMethod:  cnpgv1.PrimaryUpdateMethodSwitchover,
+			ReplicationSlots:     &cnpgv1.ReplicationSlotsConfiguration{HighAvailability: &cnpgv1.ReplicationSlotsHAConfiguration{Enabled: ptr(true)}},
+			Resources:            corev1.ResourceRequirements{Requests: res, Limits: res},
+			StorageConfiguration: cnpgv1.StorageConfiguration{Size: fmt.Sprintf("%dGi", 10+i%200)},
+		},
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// TestFloorIsCoreDBOutput keeps the floor honest: the typed Cluster it
+// marshals is what coredb renders for the same plain spec, but for what
+// typed structs always carry and coredb drops (an empty affinity, the default
+// syncReplicaElectionConstraint, an empty status).
+func TestFloorIsCoreDBOutput(t *testing.T) {
+	for _, i := range []int{0, 1, 999} {
+		dbs, _, err := compile.Load("db.yaml", plainSpec(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		objs, _, err := compile.Compile(dbs, compile.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := compile.Encode(objs, compile.FormatYAML)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := floorCluster(i)
+		want, err := sigsyaml.Marshal(&c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		floor := string(want)
+		floor, _, _ = strings.Cut(floor, "status:\n")
+		floor = strings.Replace(floor, "  affinity: {}\n", "", 1)
+		floor = strings.Replace(floor, "    syncReplicaElectionConstraint:\n      enabled: false\n", "", 1)
+		if string(got) != floor {
+			t.Errorf("plainSpec(%d): coredb renders\n%s\nthe floor marshals\n%s", i, got, want)
+		}
+	}
+}
+
+// BenchmarkValidate1000 is BenchmarkRender1000 without the encoding: what
+// `coredb validate` does.
+func BenchmarkValidate1000(b *testing.B) {
+	specs := genSpecs(1000)
+	b.ReportAllocs()
+	for b.Loop() {
+		var dbs []*compile.CoreDB
+		for i, src := range specs {
+			d, _, err := compile.Load(fmt.Sprintf("db-%04d.yaml", i), src)
+			if err != nil {
+				b.Fatal(err)
+			}
+			dbs = append(dbs, d...)
+		}
+		if _, _, err := compile.Compile(dbs, stackOptions); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -2,10 +2,10 @@ package compile
 
 import (
 	"cmp"
-	"regexp"
 	"strings"
 
 	"github.com/coredb-dev/coredb/compile/sources"
+	"github.com/coredb-dev/coredb/internal/lazyre"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 )
@@ -102,6 +102,11 @@ func Compile(dbs []*CoreDB, opts Options) ([]Object, ErrorList, error) {
 		b := newBuild(db, opts)
 		b.cnpg, b.target, b.decl = cnpg, target, decl
 		b.run()
+		// From here on only checkDuplicates reports on this CoreDB, at its
+		// metadata.name. Its other positions (a stacked spec holds its
+		// stack's too, hundreds) would otherwise stay alive with every other
+		// CoreDB's until the whole fleet has compiled.
+		db.src.keep("", "metadata", "metadata.name")
 		objs = append(objs, b.objs...)
 		for range b.objs {
 			owners = append(owners, db)
@@ -191,7 +196,7 @@ func (b *build) run() {
 
 // clusterName matches a DNS-1035 label: CNPG derives Service names from the
 // Cluster name, so it must be one (cloudnativepg.md §1.1).
-var clusterName = regexp.MustCompile(`^[a-z]([-a-z0-9]*[a-z0-9])?$`)
+var clusterName = lazyre.New(`^[a-z]([-a-z0-9]*[a-z0-9])?$`)
 
 // maxClusterName leaves room for the suffixes CNPG appends (cloudnativepg.md §3.4).
 const maxClusterName = 50
@@ -211,7 +216,7 @@ func (b *build) checkMetadata() {
 	}
 }
 
-var dnsLabel = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+var dnsLabel = lazyre.New(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
 
 // checkSpec validates the fields every object depends on.
 func (b *build) checkSpec() {

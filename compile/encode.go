@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 
-	yamlv2 "go.yaml.in/yaml/v2"
-	"k8s.io/apimachinery/pkg/runtime"
+	"github.com/coredb-dev/coredb/compile/yamlenc"
 )
 
 // Format is an output format.
@@ -22,48 +22,71 @@ const (
 // namespace and name; keys sorted; no status and no null fields; documents
 // joined by "---"; LF endings. The same objects always give the same bytes.
 func Encode(objs []Object, format Format) ([]byte, error) {
-	items := make([]any, 0, len(objs))
-	for _, o := range sortObjects(objs) {
-		u, err := canonical(o)
-		if err != nil {
-			return nil, err
-		}
-		items = append(items, u)
+	var buf bytes.Buffer
+	if err := EncodeTo(&buf, objs, format); err != nil {
+		return nil, err
 	}
+	return buf.Bytes(), nil
+}
+
+// EncodeTo writes what Encode returns to w. YAML is written one object at a
+// time, so memory holds the objects and one document, not the whole stream
+// (a thousand databases render tens of megabytes). An error from w, or from
+// an object that cannot be encoded, can leave a partial stream on w.
+func EncodeTo(w io.Writer, objs []Object, format Format) error {
 	switch format {
 	case FormatJSON:
+		items := make([]any, 0, len(objs))
+		for _, o := range sortObjects(objs) {
+			u, err := canonical(o)
+			if err != nil {
+				return err
+			}
+			items = append(items, u)
+		}
 		list := map[string]any{"apiVersion": "v1", "kind": "List", "items": items}
 		out, err := json.MarshalIndent(list, "", "  ")
 		if err != nil {
-			return nil, err
+			return err
 		}
-		return append(out, '\n'), nil
+		_, err = w.Write(append(out, '\n'))
+		return err
 	case FormatYAML, "":
-		var buf bytes.Buffer
-		for i, u := range items {
-			if i > 0 {
-				buf.WriteString("---\n")
-			}
-			// yaml.v2 is what sigs.k8s.io/yaml.Marshal ends in; calling it on
-			// the unstructured map skips that function's JSON round trip
-			// (half the cost of rendering) and gives the same bytes for the
-			// string, integer, bool, list and map values objects hold here.
-			out, err := yamlv2.Marshal(u)
+		var doc []byte
+		for i, o := range sortObjects(objs) {
+			u, err := canonical(o)
 			if err != nil {
-				return nil, err
+				return err
 			}
-			buf.Write(out)
+			doc = doc[:0]
+			if i > 0 {
+				doc = append(doc, "---\n"...)
+			}
+			// yamlenc writes the bytes sigs.k8s.io/yaml.Marshal would, from
+			// the map directly: no JSON round trip, no reflection.
+			if doc, err = yamlenc.Append(doc, u); err != nil {
+				return fmt.Errorf("%s %s: %w", o.GetObjectKind().GroupVersionKind().Kind, o.GetName(), err)
+			}
+			if _, err := w.Write(doc); err != nil {
+				return err
+			}
 		}
-		return buf.Bytes(), nil
+		return nil
 	}
-	return nil, fmt.Errorf("unknown output format %q (want yaml or json)", format)
+	return fmt.Errorf("unknown output format %q (want yaml or json)", format)
 }
 
 // canonical converts an object to plain maps and drops what a live object
 // would own or what carries no meaning: status, creationTimestamp and null
 // values. Empty maps are kept: `emptyDir: {}` means something.
+//
+// The maps come from the object's JSON (numbers kept as written, as
+// json.Number): what sigs.k8s.io/yaml.Marshal starts from too. Kubernetes'
+// unstructured converter gives the same maps, but its first use of a kind
+// walks the whole type (about 15 ms for a Cluster, most of a one-file
+// render), where encoding/json builds its encoders in about 4.
 func canonical(o Object) (map[string]any, error) {
-	u, err := runtime.DefaultUnstructuredConverter.ToUnstructured(o)
+	u, err := jsonMap(o)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", o.GetObjectKind().GroupVersionKind().Kind, o.GetName(), err)
 	}
@@ -74,6 +97,22 @@ func canonical(o Object) (map[string]any, error) {
 	dropDefaultSyncConstraint(u)
 	dropNulls(u)
 	protectFromSubstitution(u)
+	return u, nil
+}
+
+// jsonMap is v as a JSON object decoded into plain values, numbers as
+// json.Number.
+func jsonMap(v any) (map[string]any, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var u map[string]any
+	if err := d.Decode(&u); err != nil {
+		return nil, err
+	}
 	return u, nil
 }
 

@@ -4,12 +4,12 @@ import (
 	"fmt"
 	"maps"
 	"path"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/coredb-dev/coredb/compile/sources"
 	"github.com/coredb-dev/coredb/extensions"
+	"github.com/coredb-dev/coredb/internal/lazyre"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -113,7 +113,7 @@ type declarations struct {
 // names; "_" is allowed from 1.29.0 (and the 1.28.2 backport) and the length
 // is capped at 59 from 1.30 (cloudnativepg.md §1.3). coredb always applies
 // the cap: the name must fit the volume name on every version.
-var extensionImageName = regexp.MustCompile(`^[a-z0-9]([-a-z0-9_]*[a-z0-9])?$`)
+var extensionImageName = lazyre.New(`^[a-z0-9]([-a-z0-9_]*[a-z0-9])?$`)
 
 // checkImageSets validates every ImageSet and turns them into declarations.
 // A declaration that is wrong is reported at its line and left out.

@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"regexp"
 	"strconv"
 
+	"github.com/coredb-dev/coredb/internal/lazyre"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -148,7 +148,7 @@ func checkHeader(db *CoreDB, d *decoder) {
 	}
 }
 
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+var yamlLine = lazyre.New(`^yaml: line (\d+): (.*)$`)
 
 // syntaxError turns a yaml.v3 parse error into a FieldError with its line.
 // yaml.v3 reports no column for syntax errors.

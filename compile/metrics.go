@@ -3,11 +3,11 @@ package compile
 import (
 	"cmp"
 	"maps"
-	"regexp"
 	"slices"
 	"strings"
 
 	cnpgv1 "github.com/cloudnative-pg/api/pkg/api/v1"
+	"github.com/coredb-dev/coredb/internal/lazyre"
 	"go.yaml.in/yaml/v3"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -214,7 +214,7 @@ func yamlKind(v any) string {
 
 // schemaRef finds schema-qualified names a query reads: after FROM or JOIN
 // (schema.relation) or called as functions (schema.function(...)).
-var schemaRef = regexp.MustCompile(`(?i)(?:\b(?:from|join)\s+("[^"]+"|[a-z_][a-z0-9_$]*)\s*\.\s*(?:"[^"]+"|[a-z_][a-z0-9_$]*))|(?:("[^"]+"|\b[a-z_][a-z0-9_$]*)\s*\.\s*(?:"[^"]+"|[a-z_][a-z0-9_$]*)\s*\()`)
+var schemaRef = lazyre.New(`(?i)(?:\b(?:from|join)\s+("[^"]+"|[a-z_][a-z0-9_$]*)\s*\.\s*(?:"[^"]+"|[a-z_][a-z0-9_$]*))|(?:("[^"]+"|\b[a-z_][a-z0-9_$]*)\s*\.\s*(?:"[^"]+"|[a-z_][a-z0-9_$]*)\s*\()`)
 
 // querySchemas lists, in order of appearance, the schemas outside the
 // system catalogs a query reads from. A heuristic: unqualified user tables

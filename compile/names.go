@@ -3,10 +3,11 @@ package compile
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/coredb-dev/coredb/internal/lazyre"
 )
 
 // Validators for every name and version that reaches a shell command line or
@@ -45,10 +46,10 @@ var (
 	// and in tembo-io/trunk contrib/ (pg_stat_statements, uuid_ossp,
 	// pg-base62, address_standardizer_3) is lower-case ASCII, digits, "_"
 	// and "-", and does not start with "-" (which argv would read as a flag).
-	trunkNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+	trunkNameRE = lazyre.New(`^[a-z0-9][a-z0-9_-]{0,62}$`)
 	// Versions: semver and PostgreSQL extension versions (1.11.0, 11.1-10,
 	// 0.1.0+pg15, latest).
-	versionRE = regexp.MustCompile(`^[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}$`)
+	versionRE = lazyre.New(`^[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}$`)
 )
 
 // validTrunkName checks a Trunk project name.

@@ -2,11 +2,11 @@ package compile
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/coredb-dev/coredb/internal/lazyre"
 	"k8s.io/apimachinery/pkg/api/resource"
 )
 
@@ -234,7 +234,7 @@ func managedLibrary(param string) (lib string, ok bool) {
 // gucName is the parameter-name check of CloudNativePG 1.30's webhook: a GUC
 // name, optionally namespaced with one dot. coredb applies it to every
 // version: a name PostgreSQL cannot parse breaks the configuration anyway.
-var gucName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$`)
+var gucName = lazyre.New(`^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$`)
 
 // Names of the parameters with rules of their own.
 const (

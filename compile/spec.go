@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"slices"
 	"strings"
 
 	cnpgv1 "github.com/cloudnative-pg/api/pkg/api/v1"
@@ -319,6 +320,39 @@ type AppStorage struct {
 type source struct {
 	file      string
 	positions map[string]Origin // field path -> where its value was written
+	// paths are the keys of positions, sorted, when positions no longer
+	// change (a cached stack's): the paths below one field are then a run
+	// found by binary search, not a scan of the map, when a stack's lists
+	// are merged into each of many specs.
+	paths []string
+}
+
+// keep forgets every position but those of paths (and so what at reports
+// for anything but paths and the fields below them).
+func (s *source) keep(paths ...string) {
+	m := make(map[string]Origin, len(paths))
+	for _, p := range paths {
+		if o, ok := s.positions[p]; ok {
+			m[p] = o
+		}
+	}
+	s.positions, s.paths = m, nil
+}
+
+// eachUnder calls fn for every recorded path that starts with prefix.
+func (s source) eachUnder(prefix string, fn func(p string, o Origin)) {
+	if s.paths == nil {
+		for p, o := range s.positions {
+			if strings.HasPrefix(p, prefix) {
+				fn(p, o)
+			}
+		}
+		return
+	}
+	i, _ := slices.BinarySearch(s.paths, prefix)
+	for ; i < len(s.paths) && strings.HasPrefix(s.paths[i], prefix); i++ {
+		fn(s.paths[i], s.positions[s.paths[i]])
+	}
 }
 
 // at locates a field path: the position recorded for the path, or for its

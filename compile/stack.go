@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	cnpgv1 "github.com/cloudnative-pg/api/pkg/api/v1"
+	"github.com/coredb-dev/coredb/internal/deepcopy"
 	"github.com/coredb-dev/coredb/stacks"
 	"go.yaml.in/yaml/v3"
 	corev1 "k8s.io/api/core/v1"
@@ -67,35 +68,29 @@ func LoadStack(name string) (*StackDef, error) {
 	return decodeStack(file, src)
 }
 
+// decodedStacks caches each embedded stack file decoded: the files are
+// compiled in and never change, and rendering a thousand specs must not
+// decode the same ten files a thousand times. The cached StackDef is never
+// handed out: every caller gets a deep copy, so a build may merge it into
+// its spec and change it without another build (or goroutine) seeing it.
+// Only its positions (src) are shared, and they are only read. Failures are
+// not cached: an error list may be changed by its receiver (--strict turns
+// warnings into errors), and a broken embedded file never renders anyway.
+var decodedStacks sync.Map // file -> *StackDef
+
 func decodeStack(file string, src []byte) (*StackDef, error) {
-	root, err := parseStack(file, src)
+	if def, ok := decodedStacks.Load(file); ok {
+		return deepcopy.Of(def.(*StackDef)), nil
+	}
+	def, err := decodeStackFile(file, src)
 	if err != nil {
 		return nil, err
 	}
-	d := newDecoder(file)
-	def := &StackDef{}
-	d.decode(root, reflectValue(def), "")
-	if len(d.errs) > 0 {
-		return nil, d.errs
-	}
-	def.src = source{file: file, positions: d.origins()}
-	if _, ok := def.Images[strconv.Itoa(def.DefaultMajor)]; !ok {
-		return nil, ErrorList{def.src.at("default_major").errorf(false, "no image for default_major %d", def.DefaultMajor)}
-	}
-	return def, nil
+	cached, _ := decodedStacks.LoadOrStore(file, def)
+	return deepcopy.Of(cached.(*StackDef)), nil
 }
 
-// parsedStacks caches the YAML node tree of each embedded stack file. The
-// files are compiled in and never change; parsing them is most of the cost of
-// expanding a stack, and rendering a thousand specs must not parse the same
-// ten files a thousand times. Decoding from the cached tree still builds a
-// fresh StackDef each time, so no compile can see another's changes.
-var parsedStacks sync.Map // file -> *yaml.Node (the document's root mapping)
-
-func parseStack(file string, src []byte) (*yaml.Node, error) {
-	if n, ok := parsedStacks.Load(file); ok {
-		return n.(*yaml.Node), nil
-	}
+func decodeStackFile(file string, src []byte) (*StackDef, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(src, &doc); err != nil {
 		return nil, syntaxError(file, err)
@@ -103,8 +98,18 @@ func parseStack(file string, src []byte) (*yaml.Node, error) {
 	if len(doc.Content) == 0 {
 		return nil, ErrorList{{File: file, Msg: "empty stack file"}}
 	}
-	n, _ := parsedStacks.LoadOrStore(file, doc.Content[0])
-	return n.(*yaml.Node), nil
+	d := newDecoder(file)
+	def := &StackDef{}
+	d.decode(doc.Content[0], reflectValue(def), "")
+	if len(d.errs) > 0 {
+		return nil, d.errs
+	}
+	pos := d.origins()
+	def.src = source{file: file, positions: pos, paths: slices.Sorted(maps.Keys(pos))}
+	if _, ok := def.Images[strconv.Itoa(def.DefaultMajor)]; !ok {
+		return nil, ErrorList{def.src.at("default_major").errorf(false, "no image for default_major %d", def.DefaultMajor)}
+	}
+	return def, nil
 }
 
 // expandStack merges the named stack into the spec, so every later stage sees
@@ -181,22 +186,22 @@ func (b *build) expandStack() {
 // relocate records that the value at path came from another place (a stack
 // file), so messages about it point there.
 func (b *build) relocate(path string, from source, fromPath string) {
-	moveSubtree(b.db.src.positions, path, from.positions, fromPath)
+	moveSubtree(b.db.src.positions, path, from, fromPath)
 }
 
 // moveSubtree copies every position recorded at or below fromPath in src to
 // the same relative path below path in dst, replacing what dst had there.
-func moveSubtree(dst map[string]Origin, path string, src map[string]Origin, fromPath string) {
+func moveSubtree(dst map[string]Origin, path string, src source, fromPath string) {
 	for p := range dst {
 		if under(p, path) {
 			delete(dst, p)
 		}
 	}
-	for p, o := range src {
+	src.eachUnder(fromPath, func(p string, o Origin) {
 		if under(p, fromPath) {
 			dst[path+p[len(fromPath):]] = o
 		}
-	}
+	})
 }
 
 // under reports whether field path p is prefix or below it.
@@ -254,7 +259,7 @@ func mergeByName[T any](b *build, path string, user []T, stackSrc source, stackP
 			out = append(out, u)
 		}
 	}
-	remapList(b.db.src.positions, path, fromUser, stackSrc.positions, stackPath, fromStack)
+	remapList(b.db.src.positions, path, fromUser, stackSrc, stackPath, fromStack)
 	for _, f := range combined {
 		f()
 	}
@@ -264,23 +269,23 @@ func mergeByName[T any](b *build, path string, user []T, stackSrc source, stackP
 // remapList rewrites the positions of list path after a merge in one pass:
 // user entries move from index i to fromUser[i]; stack entries at stackPath[j]
 // in the stack's positions come in at fromStack[j].
-func remapList(dst map[string]Origin, path string, fromUser map[int]int, stack map[string]Origin, stackPath string, fromStack map[int]int) {
+func remapList(dst map[string]Origin, path string, fromUser map[int]int, stack source, stackPath string, fromStack map[int]int) {
 	moved := map[string]Origin{}
 	for p, o := range dst {
 		if i, rest, ok := listIndex(p, path); ok {
 			delete(dst, p)
 			if n, ok := fromUser[i]; ok {
-				moved[sprintf("%s[%d]%s", path, n, rest)] = o
+				moved[path+"["+strconv.Itoa(n)+"]"+rest] = o
 			}
 		}
 	}
-	for p, o := range stack {
+	stack.eachUnder(stackPath+"[", func(p string, o Origin) {
 		if j, rest, ok := listIndex(p, stackPath); ok {
 			if n, ok := fromStack[j]; ok {
-				moved[sprintf("%s[%d]%s", path, n, rest)] = o
+				moved[path+"["+strconv.Itoa(n)+"]"+rest] = o
 			}
 		}
-	}
+	})
 	maps.Copy(dst, moved)
 }
 
@@ -319,7 +324,7 @@ func (b *build) mergeLocations(st, u Extension, newPath, userPath string, stackI
 			continue
 		}
 		lp := sprintf("%s.locations[%d]", newPath, len(merged.Locations))
-		moveSubtree(b.db.src.positions, lp, b.stack.src.positions, sprintf("extensions[%d].locations[%d]", stackIdx, k))
+		moveSubtree(b.db.src.positions, lp, b.stack.src, sprintf("extensions[%d].locations[%d]", stackIdx, k))
 		merged.Locations = append(merged.Locations, l)
 	}
 	return merged
@@ -432,7 +437,7 @@ func (b *build) overlayApp(st, u AppService, newPath, userPath string, stackIdx 
 			apply()
 			return
 		}
-		moveSubtree(b.db.src.positions, newPath+"."+field, b.stack.src.positions, stPath+"."+field)
+		moveSubtree(b.db.src.positions, newPath+"."+field, b.stack.src, stPath+"."+field)
 	}
 	take("image", false, nil)
 	take("args", u.Args != nil, func() { merged.Args = u.Args })

@@ -1,10 +1,12 @@
 package compile
 
 import (
-	cnpgv1 "github.com/cloudnative-pg/api/pkg/api/v1"
+	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 
+	cnpgv1 "github.com/cloudnative-pg/api/pkg/api/v1"
 	"github.com/coredb-dev/coredb/stacks"
 )
 
@@ -184,5 +186,63 @@ func TestManagedLibraryKept(t *testing.T) {
 	}
 	if params, _ := clusterParams(t, objs); params["pg_stat_statements.track"] != "" {
 		t.Errorf("added pg_stat_statements.track although the user set pg_stat_statements.max: %v", params)
+	}
+}
+
+// TestStackCacheUnchanged: the decoded stacks are cached once per process
+// and every build gets a deep copy. After rendering every stack (with
+// specs that merge into the stacks' lists) and scribbling over what
+// LoadStack returned, each cached stack still equals a fresh decode of its
+// file.
+func TestStackCacheUnchanged(t *testing.T) {
+	for _, name := range stacks.Names() {
+		src := fmt.Appendf(nil, `apiVersion: coredb.io/v1alpha1
+kind: CoreDB
+metadata: {name: db}
+spec:
+  stack: {name: %s}
+  extensions: [{name: vector, locations: [{database: app, enabled: true}]}]
+  runtime_config: [{name: work_mem, value: 8MB}]
+`, name)
+		for range 2 {
+			dbs, _, err := Load("db.yaml", src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := Compile(dbs, Options{DropUnavailable: true, SuperuserAccess: true}); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+		}
+		def, err := LoadStack(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range def.Extensions {
+			def.Extensions[i].Name = "scribbled"
+			for j := range def.Extensions[i].Locations {
+				def.Extensions[i].Locations[j].Database = "scribbled"
+			}
+		}
+		for i := range def.AppServices {
+			def.AppServices[i].Env = nil
+		}
+		for k := range def.Images {
+			def.Images[k] = "scribbled"
+		}
+		_, file, raw, err := stacks.Lookup(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fresh, err := decodeStackFile(file, raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cached, ok := decodedStacks.Load(file)
+		if !ok {
+			t.Fatalf("%s: not cached", name)
+		}
+		if !reflect.DeepEqual(cached.(*StackDef), fresh) {
+			t.Errorf("%s: the cached stack changed", name)
+		}
 	}
 }

@@ -93,11 +93,23 @@ func Families() []Family {
 	return out
 }
 
-// FamilyNamed finds a family by name.
+// FamilyNamed finds a family by name. The result is a copy.
 func FamilyNamed(name string) (Family, bool) {
-	for _, f := range Families() {
-		if f.Name == name {
-			return f, true
+	return FindFamily(func(f Family) bool { return f.Name == name })
+}
+
+// FindFamily returns (a copy of) the first family in catalog order that
+// match accepts. match sees the catalog's own family and must not change
+// it; unlike ranging over Families, only the family found is copied, which
+// matters when every image of every CoreDB is identified.
+func FindFamily(match func(Family) bool) (Family, bool) {
+	c, err := loadImages()
+	if err != nil {
+		return Family{}, false
+	}
+	for _, f := range c.Families {
+		if match(f) {
+			return cloneFamily(f), true
 		}
 	}
 	return Family{}, false
@@ -122,10 +134,39 @@ func ExtensionImages() []ExtensionImage {
 	return out
 }
 
-// CheckImages reports every problem of the embedded image catalog, or nil.
+// CheckImages reports every problem of the embedded image catalog, or nil,
+// including names it ships that the extension catalog does not have. That
+// last check is made here and not on every load: it would make identifying
+// an image (every render does) read the extension catalog too, which a
+// render without extensions does not otherwise need. The tests call it.
 func CheckImages() error {
-	_, err := loadImages()
-	return err
+	c, err := loadImages()
+	if err != nil {
+		return err
+	}
+	return checkShips(c)
+}
+
+// checkShips reports the names the image catalog ships that the extension
+// catalog does not have.
+func checkShips(c *imageCatalog) error {
+	var errs []error
+	known := func(name, what string) {
+		if _, ok := Lookup(name); !ok {
+			errs = append(errs, fmt.Errorf("image catalog: %q: ships %q, which is not in the extension catalog", what, name))
+		}
+	}
+	for _, f := range c.Families {
+		for _, s := range f.Ships {
+			known(s, f.Name)
+		}
+	}
+	for _, x := range c.ExtensionImages {
+		for _, s := range x.Ships {
+			known(s, x.Name)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 func cloneFamily(f Family) Family {
@@ -146,11 +187,6 @@ func parseImages(src []byte) (*imageCatalog, error) {
 	bad := func(name, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("image catalog: %q: %s", name, fmt.Sprintf(format, args...)))
 	}
-	known := func(name, what string) {
-		if _, ok := Lookup(name); !ok {
-			bad(what, "ships %q, which is not in the extension catalog", name)
-		}
-	}
 	names := map[string]Family{}
 	for _, f := range c.Families {
 		if _, dup := names[f.Name]; dup || f.Name == "" {
@@ -165,9 +201,6 @@ func parseImages(src []byte) (*imageCatalog, error) {
 		}
 		if f.Source == "" {
 			bad(f.Name, "no source")
-		}
-		for _, s := range f.Ships {
-			known(s, f.Name)
 		}
 		for major, ref := range f.Defaults {
 			m, err := strconv.Atoi(major)
@@ -203,9 +236,6 @@ func parseImages(src []byte) (*imageCatalog, error) {
 		xnames[x.Name] = true
 		if len(x.Ships) == 0 || len(x.Images) == 0 || x.Source == "" {
 			bad(x.Name, "ships, images and source are required")
-		}
-		for _, s := range x.Ships {
-			known(s, x.Name)
 		}
 		for distro, ref := range x.Images {
 			if !strings.Contains(ref, "-"+strconv.Itoa(ExtensionImageMajor)+"-"+distro+"@sha256:") {

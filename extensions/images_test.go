@@ -53,6 +53,15 @@ func TestImageCatalog(t *testing.T) {
 	}
 }
 
+// checkedImages is parseImages followed by the check CheckImages adds.
+func checkedImages(src []byte) (*imageCatalog, error) {
+	c, err := parseImages(src)
+	if err != nil {
+		return nil, err
+	}
+	return c, checkShips(c)
+}
+
 // TestParseImages_rejects: the checks of the image catalog catch the
 // mistakes a hand edit makes.
 func TestParseImages_rejects(t *testing.T) {
@@ -64,7 +73,7 @@ func TestParseImages_rejects(t *testing.T) {
     source: s
     defaults: {"16": "r.io/a:16.1-x@sha256:00"}
 `
-	if _, err := parseImages([]byte(base)); err != nil {
+	if _, err := checkedImages([]byte(base)); err != nil {
 		t.Fatalf("base: %v", err)
 	}
 	for _, tt := range []struct{ old, new, want string }{
@@ -78,7 +87,7 @@ func TestParseImages_rejects(t *testing.T) {
 		{"contrib: true", "contrib: true\n    typo: 1", "field typo not found"},
 	} {
 		src := strings.Replace(base, tt.old, tt.new, 1)
-		if _, err := parseImages([]byte(src)); err == nil || !strings.Contains(err.Error(), tt.want) {
+		if _, err := checkedImages([]byte(src)); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%q -> %q: err = %v, want %q", tt.old, tt.new, err, tt.want)
 		}
 	}
@@ -88,7 +97,7 @@ func TestParseImages_rejects(t *testing.T) {
     images: {trixie: "r.io/x:1-18-trixie@sha256:00"}
     source: s
 `
-	if _, err := parseImages([]byte(x)); err != nil {
+	if _, err := checkedImages([]byte(x)); err != nil {
 		t.Fatalf("with an extension image: %v", err)
 	}
 	for _, tt := range []struct{ old, new, want string }{
@@ -96,7 +105,7 @@ func TestParseImages_rejects(t *testing.T) {
 		{"ships: [vector]", "ships: [vector]\n    requires: [y]", "not an extension image"},
 	} {
 		src := strings.Replace(x, tt.old, tt.new, 1)
-		if _, err := parseImages([]byte(src)); err == nil || !strings.Contains(err.Error(), tt.want) {
+		if _, err := checkedImages([]byte(src)); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%q -> %q: err = %v, want %q", tt.old, tt.new, err, tt.want)
 		}
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -130,12 +131,14 @@ for --namespace.`,
 			if outputDir != "" {
 				return writeOutputDir(outputDir, objs, force)
 			}
-			out, err := compile.Encode(objs, compile.Format(opts.output))
-			if err != nil {
+			// Everything has compiled: errors were all reported and nothing
+			// printed. Stream the objects, so the output need not be held in
+			// memory whole.
+			w := bufio.NewWriterSize(stdout, 64<<10)
+			if err := compile.EncodeTo(w, objs, compile.Format(opts.output)); err != nil {
 				return err
 			}
-			_, err = stdout.Write(out)
-			return err
+			return w.Flush()
 		},
 	}
 	opts.bind(c, true)

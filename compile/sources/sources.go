@@ -179,11 +179,8 @@ func Inspect(ref string, declared []*DeclaredImage) Image {
 			break
 		}
 	}
-	for _, f := range extensions.Families() {
-		if familyMatches(f, repo, img.Flavor) {
-			img.Family = &f
-			break
-		}
+	if f, ok := extensions.FindFamily(func(f extensions.Family) bool { return familyMatches(f, repo, img.Flavor) }); ok {
+		img.Family = &f
 	}
 	return img
 }
