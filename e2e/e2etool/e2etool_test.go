@@ -533,6 +533,7 @@ func TestPGLog(t *testing.T) {
 {"level":"info","logger":"postgres","record":{"error_severity":"LOG","message":"starting PostgreSQL 15"}}
 {"level":"info","logger":"postgres","record":{"error_severity":"FATAL","message":"could not access file \"pg_later\": No such file or directory"}}
 not json
+{"level":"info","logger":"pg_ctl","msg":"waiting for server to start....2026-12-02 12:40:29.264 UTC [26920] FATAL:  could not access file \"pg_cron\": No such file or directory","pipe":"stdout"}
 {"level":"info","logger":"postgres","record":{"error_severity":"FATAL","message":"could not access file \"pg_later\": No such file or directory"}}
 `
 	os.WriteFile(f, []byte(log), 0o644)
@@ -540,7 +541,7 @@ not json
 	if err := cmdPGLog(&out, []string{f, filepath.Join(t.TempDir(), "missing.log")}); err != nil {
 		t.Fatal(err)
 	}
-	if want := "FATAL:  could not access file \"pg_later\": No such file or directory\n"; out.String() != want {
+	if want := "FATAL:  could not access file \"pg_later\": No such file or directory\nFATAL:  could not access file \"pg_cron\": No such file or directory\n"; out.String() != want {
 		t.Errorf("got %q, want %q", out.String(), want)
 	}
 }

@@ -533,6 +533,8 @@ func cmdPGLog(w io.Writer, files []string) error {
 		}
 		for _, line := range strings.Split(string(src), "\n") {
 			var l struct {
+				Logger string `json:"logger"`
+				Msg    string `json:"msg"`
 				Record struct {
 					Severity string `json:"error_severity"`
 					Message  string `json:"message"`
@@ -541,18 +543,28 @@ func cmdPGLog(w io.Writer, files []string) error {
 			if json.Unmarshal([]byte(line), &l) != nil {
 				continue
 			}
+			m := ""
 			switch l.Record.Severity {
 			case "ERROR", "FATAL", "PANIC":
-				m := l.Record.Severity + ":  " + l.Record.Message
-				if !seen[m] {
-					seen[m] = true
-					fmt.Fprintln(w, m)
+				m = l.Record.Severity + ":  " + l.Record.Message
+			}
+			// Before Postgres' CSV log exists (initdb's first start), its
+			// messages reach the instance manager as pg_ctl's output.
+			if l.Logger == "pg_ctl" {
+				if i := reSeverity.FindStringIndex(l.Msg); i != nil {
+					m = l.Msg[i[0]:]
 				}
+			}
+			if m != "" && !seen[m] {
+				seen[m] = true
+				fmt.Fprintln(w, m)
 			}
 		}
 	}
 	return nil
 }
+
+var reSeverity = regexp.MustCompile(`\b(ERROR|FATAL|PANIC):  `)
 
 var reInstances = regexp.MustCompile(`(?m)^  instances: [0-9]+$`)
 
