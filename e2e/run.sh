@@ -579,28 +579,28 @@ else
 fi
 
 # ---------------------------------------------------------------------------
-section "GitOps tools (e2e/gitops)"
+# The GitOps tools (section below) run in the background, alongside the
+# runtime stage, which mostly waits for Postgres and the operator; their
+# results are reported after it.
 # The ways users apply coredb's output, run for real (docs/gitops.md):
 # kubeconform -strict against schemas from the Kubernetes OpenAPI and the CNPG
 # CRDs, kustomize running `coredb krm` as an exec function, and
 # yaml-language-server checking `coredb schema`. Each script is one case.
-if [[ "${COREDB_E2E_GITOPS:-1}" == 0 ]]; then
-	skip "GitOps tools: COREDB_E2E_GITOPS=0"
-else
-	for script in kubeconform kustomize schema; do
-		if [[ "$script" == schema ]] && ! command -v npm >/dev/null; then
-			fail "GitOps tools: schema.sh needs node and npm"
-			continue
-		fi
-		t=$(date +%s.%N)
-		if KUBECONFORM_VERSION="${KUBECONFORM_VERSION:-v0.8.0}" bash "e2e/gitops/$script.sh" >"$work/gitops-$script.log" 2>&1 9>&-; then
-			pass
-			printf 'ok    e2e/gitops/%s.sh in %ss\n' "$script" "$(secs "$t")"
-		else
-			fail "GitOps tools: e2e/gitops/$script.sh failed"
-			tail -n 30 "$work/gitops-$script.log" | indent
-		fi
-	done
+GITOPS_PID=""
+if [[ "${COREDB_E2E_GITOPS:-1}" != 0 ]]; then
+	(
+		for script in kubeconform kustomize schema; do
+			if [[ "$script" == schema ]] && ! command -v npm >/dev/null; then
+				echo "$script nonpm 0" >>"$work/gitops.results"
+				continue
+			fi
+			t=$(date +%s.%N)
+			rc=0
+			KUBECONFORM_VERSION="${KUBECONFORM_VERSION:-v0.8.0}" bash "e2e/gitops/$script.sh" >"$work/gitops-$script.log" 2>&1 9>&- || rc=$?
+			echo "$script $rc $(secs "$t")" >>"$work/gitops.results"
+		done
+	) </dev/null 9>&- &
+	GITOPS_PID=$!
 fi
 
 # ---------------------------------------------------------------------------
@@ -623,7 +623,13 @@ section "runtime: every Cluster that can run here, run by CloudNativePG's instan
 # First, a known-bad render (e2e/testdata/runtime/known-bad-seed.yaml, the
 # seed's output before render targets) must fail with Postgres' own error.
 RT_RAN=0 RT_FAILED=0 RT_NOT=0 RT_SAME=0 RT_NOTES=()
+RT_LIVE=0 # an instance runs in the referee: the next one needs a fresh referee
 rt_restart() {
+	if ((RT_LIVE == 0)) && referee status >/dev/null 2>&1; then
+		echo "referee running, no instance in it: no restart" >"$1"
+		return 0
+	fi
+	RT_LIVE=0
 	referee restart >"$1" 2>&1 && STARTED=1
 }
 rt_postgres_error() { # Postgres' own errors, from the instance manager's logs
@@ -769,6 +775,7 @@ else
 		if ! rt_restart "$d/restart.log"; then
 			RT_FAILED=$((RT_FAILED + 1)); fail "runtime: $label: referee restart failed"; tail -n 20 "$d/restart.log" | indent; continue
 		fi
+		RT_LIVE=1 # even a failed start may leave a process behind
 		if ! referee instance "$(awk -F'\t' '$1 == "RENDER" {print $2}' "$plan")" >"$d/instance.log" 2>&1; then
 			RT_FAILED=$((RT_FAILED + 1)); fail "runtime: $label: the Cluster did not become Ready"
 			{ nolog <"$d/instance.log" | tail -n 5; rt_postgres_error; } | indent
@@ -811,7 +818,8 @@ else
 			fail "runtime: day two $step cannot run here: $(grep '^SKIP' "$d/plan" | cut -f2 | paste -sd';' -)$(cat "$d/plan.err")"; break
 		fi
 		if [[ -z "$prev" ]]; then
-			if ! rt_restart "$d/restart.log" || ! referee instance "$(awk -F'\t' '$1 == "RENDER" {print $2}' "$d/plan")" >"$d/instance.log" 2>&1; then
+			RT_LIVE=1 # a fresh referee: the day-two apply above left Cluster daytwo/ledger in it
+			if ! rt_restart "$d/restart.log" || ! RT_LIVE=1 || ! referee instance "$(awk -F'\t' '$1 == "RENDER" {print $2}' "$d/plan")" >"$d/instance.log" 2>&1; then
 				fail "runtime: day two $step: the Cluster did not become Ready"
 				{ nolog <"$d/instance.log" | tail -n 5; rt_postgres_error; } 2>/dev/null | indent
 				break
@@ -831,6 +839,25 @@ else
 		echo "not run:"
 		printf '%s\n' "${RT_NOTES[@]}" | indent
 	fi
+fi
+
+# ---------------------------------------------------------------------------
+section "GitOps tools (e2e/gitops), run alongside the runtime stage"
+if [[ -z "$GITOPS_PID" ]]; then
+	skip "GitOps tools: COREDB_E2E_GITOPS=0"
+else
+	wait "$GITOPS_PID" || true
+	while read -r script rc took; do
+		if [[ "$rc" == nonpm ]]; then
+			fail "GitOps tools: schema.sh needs node and npm"
+		elif [[ "$rc" == 0 ]]; then
+			pass
+			printf 'ok    e2e/gitops/%s.sh in %ss\n' "$script" "$took"
+		else
+			fail "GitOps tools: e2e/gitops/$script.sh failed"
+			tail -n 30 "$work/gitops-$script.log" | indent
+		fi
+	done <"$work/gitops.results"
 fi
 
 # ---------------------------------------------------------------------------
