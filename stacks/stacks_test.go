@@ -459,6 +459,32 @@ func problems(file string, src []byte) []string {
 		}
 	}
 
+	// An enabled extension whose library must be preloaded has it in the
+	// stack's shared_preload_libraries (pg_stat_statements included: with
+	// no pg_stat_statements.* parameter CloudNativePG drops it, and the SQL
+	// Job refuses to create an extension without its library).
+	var preloaded []string
+	for _, c := range s.PostgresConfig {
+		if c.Name == "shared_preload_libraries" {
+			for lib := range strings.SplitSeq(c.Value, ",") {
+				preloaded = append(preloaded, strings.TrimSpace(lib))
+			}
+		}
+	}
+	for _, e := range s.Extensions {
+		entry, known := extensions.Lookup(e.Name)
+		if !known || entry.Preload == "" || entry.PreloadOptional {
+			continue
+		}
+		enabled := slices.ContainsFunc(e.Locations, func(l location) bool { return l.Enabled != nil && *l.Enabled })
+		if enabled && !slices.Contains(preloaded, entry.Preload) {
+			add("extension %q is enabled but its library %q is not in shared_preload_libraries", e.Name, entry.Preload)
+		}
+		if enabled && entry.CNPGManaged != "" && !slices.ContainsFunc(s.PostgresConfig, func(c pgConfig) bool { return strings.HasPrefix(c.Name, entry.CNPGManaged+".") }) {
+			add("extension %q is enabled but no %s.* parameter is set: CloudNativePG drops it then (cloudnative-pg#3033)", e.Name, entry.CNPGManaged)
+		}
+	}
+
 	// Metrics.
 	for name, q := range s.PostgresMetrics {
 		if q.Query == "" || len(q.Metrics) == 0 {
@@ -835,6 +861,8 @@ func TestChecksCatchBugs(t *testing.T) {
 		{"message-queue.yaml", "    passwordSecret: {name: \"{name}-mq-api\"}\n", "", `managed role "mq_api": a login role needs a passwordSecret`},
 		{"message-queue.yaml", "inRoles: [pg_read_all_data]", "inRoles: [pg_write_all_data]", `inRoles "pg_write_all_data" is neither`},
 		{"message-queue.yaml", "    inherit: true\n", "", `managed role "mq_reader": state inherit and connectionLimit`},
+		{"mongo-alternative.yaml", "  - {name: shared_preload_libraries, value: \"pg_stat_statements\"}\n", "", `extension "pg_stat_statements" is enabled but its library "pg_stat_statements" is not in shared_preload_libraries`},
+		{"mongo-alternative.yaml", "  - {name: pg_stat_statements.track, value: \"top\"}\n", "", `no pg_stat_statements.* parameter is set`},
 		{"message-queue.yaml", "middlewares: [map-pgmq, strip-prefix, headers]", "middlewares: [map-pgmq, strip-prefix, header]", `middleware "header", which is not defined`},
 		{"mongo-alternative.yaml", "valueFromPlatform: ReadWriteConnection}", "valueFromPlatform: ReadWrite}", `valueFromPlatform "ReadWrite"`},
 		{"vectordb.yaml", "mountPath: /models, name: hf-data-vol}", "mountPath: /models, name: hf-data}", `volume mount "hf-data" needs a defined volume`},

@@ -553,3 +553,48 @@ func TestOneInstance(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
 }
+
+func TestSameInUnit(t *testing.T) {
+	for _, tc := range []struct {
+		want, raw, unit string
+		same            bool
+	}{
+		{"1000", "1000", "ms", true},      // log_min_duration_statement
+		{"2048", "2048", "B", true},       // track_activity_query_size
+		{"1024MB", "131072", "8kB", true}, // shared_buffers
+		{"1024", "1024", "8kB", true},
+		{"10min", "600", "s", true}, // checkpoint_timeout
+		{"204MB", "208896", "kB", true},
+		{"1GB", "1024", "MB", true},
+		{"1000", "999", "ms", false},
+		{"1GB", "1", "s", false},
+		{"on", "on", "", false},
+	} {
+		if got := sameInUnit(tc.want, tc.raw, tc.unit); got != tc.same {
+			t.Errorf("sameInUnit(%q, %q, %q) = %v, want %v", tc.want, tc.raw, tc.unit, got, tc.same)
+		}
+	}
+	if !sameSetting("wal_compression", "on", "pglz") || sameSetting("wal_compression", "off", "pglz") {
+		t.Errorf("wal_compression: on is pglz, off is not")
+	}
+}
+
+func TestExtCheckCNPGManaged(t *testing.T) {
+	dir := t.TempDir()
+	plan, state := filepath.Join(dir, "plan"), filepath.Join(dir, "state")
+	os.WriteFile(state, []byte("STATE\tpostgres\tvector\t0.8.0\tpublic\t\tt\t0\nSTATE\tpostgres\tpg_stat_statements\t1.10\tpublic\t\tt\t0\n"), 0o644)
+	for _, tc := range []struct {
+		plan string
+		ok   bool
+	}{
+		{"PARAM\tshared_preload_libraries\tpg_stat_statements,pg_cron\nEXPECT\tpostgres\tvector\tpresent\t\t\n", true},
+		{"PARAM\tpg_stat_statements.track\ttop\nEXPECT\tpostgres\tvector\tpresent\t\t\n", true},
+		{"PARAM\tshared_preload_libraries\tpg_cron\nEXPECT\tpostgres\tvector\tpresent\t\t\n", false},
+	} {
+		os.WriteFile(plan, []byte(tc.plan), 0o644)
+		var out bytes.Buffer
+		if err := cmdExtCheck(&out, plan, state, ""); (err == nil) != tc.ok {
+			t.Errorf("plan %q: err %v (%s), want ok=%v", tc.plan, err, out.String(), tc.ok)
+		}
+	}
+}

@@ -12,9 +12,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -279,19 +281,24 @@ func cmdShowCheck(w io.Writer, planFile, shownFile string) error {
 	if err != nil {
 		return err
 	}
-	shown := map[string]string{}
+	shown := map[string][]string{}
 	for _, r := range shownRows {
-		if len(r) == 2 {
-			shown[r[0]] = r[1]
+		if len(r) == 4 {
+			shown[r[0]] = r[1:]
 		}
 	}
 	bad := 0
 	for _, p := range params {
-		got, ok := shown[p[0]]
+		row, ok := shown[p[0]]
+		got := ""
+		if ok {
+			got = row[0]
+		}
 		switch {
-		case !ok:
+		case !ok || got == "<unknown>":
 			fmt.Fprintf(w, "%s: the server does not know this setting (rendered %q)\n", p[0], p[1])
 			bad++
+		case sameInUnit(p[1], row[1], row[2]):
 		case !sameSetting(p[0], p[1], got):
 			fmt.Fprintf(w, "%s: rendered %q, the server shows %q\n", p[0], p[1], got)
 			bad++
@@ -315,7 +322,7 @@ var unitScale = map[string]float64{
 // 1min; Postgres prints the largest unit that divides the value); equal
 // booleans (on, true, yes, 1); equal lists ignoring spaces after commas.
 func sameSetting(name, want, got string) bool {
-	if want == got {
+	if want == got || enumAliases[name][strings.ToLower(want)] == got {
 		return true
 	}
 	if b1, ok1 := pgBool(want); ok1 {
@@ -338,6 +345,51 @@ func sameSetting(name, want, got string) bool {
 		return strings.Join(parts, ",")
 	}
 	return strings.Contains(want, ",") && norm(want) == norm(got)
+}
+
+// sameInUnit compares a rendered value with pg_settings' raw setting in
+// the setting's unit ("8kB", "kB", "MB", "B", "ms", "s", "min"): a plain
+// number is in that unit already; a quantity is converted to it.
+func sameInUnit(want, raw, unit string) bool {
+	if unit == "" || raw == "" {
+		return false
+	}
+	// "8kB" is 8 kB; "ms" is 1 ms
+	num := strings.TrimRight(unit, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+	name := unit[len(num):]
+	base := 1.0
+	if num != "" {
+		var err error
+		if base, err = strconv.ParseFloat(num, 64); err != nil {
+			return false
+		}
+	}
+	if unitScale[name] == 0 {
+		return false
+	}
+	unitSize := base * unitScale[name]
+	r, err := strconv.ParseFloat(raw, 64)
+	if err != nil {
+		return false
+	}
+	w := reQuantity.FindStringSubmatch(want)
+	if w == nil {
+		return false
+	}
+	v, _ := strconv.ParseFloat(w[1], 64)
+	if w[2] == "" {
+		return v == r
+	}
+	if strings.HasSuffix(w[2], "B") != strings.HasSuffix(name, "B") {
+		return false
+	}
+	return math.Round(v*unitScale[w[2]]/unitSize) == r
+}
+
+// enumAliases are documented spellings Postgres shows otherwise: "on" for
+// wal_compression is pglz (PostgreSQL 15 docs, wal_compression).
+var enumAliases = map[string]map[string]string{
+	"wal_compression": {"on": "pglz", "true": "pglz", "yes": "pglz", "1": "pglz"},
 }
 
 func pgBool(s string) (bool, bool) {
@@ -390,6 +442,20 @@ func cmdExtCheck(w io.Writer, planFile, stateFile, prevFile string) error {
 			row.requiredBy = strings.Split(r[4], ",")
 		}
 		have[[2]string{r[0], r[1]}] = row
+	}
+	// Extensions CloudNativePG creates itself in every database while their
+	// library is preloaded or one of their parameters is set ("managed
+	// extensions", CNPG docs postgresql_conf.md; seen by this stage for
+	// pg_stat_statements in database postgres).
+	cnpgMade := map[string]bool{}
+	if params, err := readPlan(planFile, "PARAM"); err == nil {
+		for _, p := range params {
+			for _, ext := range []string{"pg_stat_statements", "pgaudit"} {
+				if strings.HasPrefix(p[0], ext+".") || (p[0] == "shared_preload_libraries" && slices.Contains(strings.Split(p[1], ","), ext)) {
+					cnpgMade[ext] = true
+				}
+			}
+		}
 	}
 	kept := map[[2]string]bool{}
 	if prevFile != "" {
@@ -462,7 +528,7 @@ func cmdExtCheck(w io.Writer, planFile, stateFile, prevFile string) error {
 				needed = true
 			}
 		}
-		if !needed && !kept[k] {
+		if !needed && !kept[k] && !cnpgMade[h.name] {
 			problems = append(problems, fmt.Sprintf("database %q: extension %s is installed but not declared (nor required by a declared one)", h.db, h.name))
 		}
 	}
@@ -516,7 +582,10 @@ func cmdShowSQL(w io.Writer, planFile string) error {
 	if len(names) == 0 {
 		names = append(names, "'server_version'")
 	}
-	_, err = fmt.Fprintf(w, "SELECT 'SHOW', n, coalesce(pg_catalog.current_setting(n, true), '<unknown>') FROM pg_catalog.unnest(ARRAY[%s]) AS n;\n", strings.Join(names, ", "))
+	// SHOW's text, and pg_settings' raw value in the setting's base unit
+	// (a unitless rendered number is in that unit: log_min_duration_statement
+	// "1000" is 1000 ms, which SHOW prints as "1s").
+	_, err = fmt.Fprintf(w, "SELECT 'SHOW', n, coalesce(pg_catalog.current_setting(n, true), '<unknown>'), coalesce(s.setting, ''), coalesce(s.unit, '') FROM pg_catalog.unnest(ARRAY[%s]) AS n LEFT JOIN pg_catalog.pg_settings s ON s.name = n;\n", strings.Join(names, ", "))
 	return err
 }
 
