@@ -214,6 +214,13 @@ func FuzzKeyOrder(f *testing.F) {
 	f.Add("a10", "a9", "a09")
 	f.Add("é1", "e2", "0")
 	f.Fuzz(func(t *testing.T, a, b, c string) {
+		if !utf8.ValidString(a) || !utf8.ValidString(b) || !utf8.ValidString(c) {
+			// Keys come from decoded YAML and Kubernetes field names: the
+			// loader refuses invalid UTF-8, so the encoder never sees such a
+			// key, and its order among binary keys (where yaml.v2 sorts by
+			// decoded runes, RuneError included) is not part of the contract.
+			t.Skip("invalid UTF-8 key")
+		}
 		for _, p := range [][2]string{{a, b}, {b, c}, {a, c}} {
 			if p[0] != p[1] && !keyLess(p[0], p[1]) && !keyLess(p[1], p[0]) {
 				t.Skip("keys yaml.v2 finds equal: it writes them in map order")
