@@ -82,7 +82,18 @@ const DefaultCNPGVersion = "1.28"
 // Compile builds the manifests for every CoreDB. It returns all objects, the
 // warnings, and an ErrorList with every error found; objects are only
 // returned when there are no errors.
+//
+// Each CoreDB is compiled once: after its build Compile drops the source
+// positions nothing reports at any more (a fleet's would otherwise stay in
+// memory until the last CoreDB has compiled), and a build needs them all.
+// Load it again to compile it again; a second Compile of the same CoreDB is
+// an error, not a wrong result.
 func Compile(dbs []*CoreDB, opts Options) ([]Object, ErrorList, error) {
+	for _, db := range dbs {
+		if db.src.trimmed {
+			return nil, nil, ErrorList{{Msg: sprintf("compile: CoreDB %q (%s) was compiled before; Load it again to compile it again", db.Metadata.Name, db.src.file)}}
+		}
+	}
 	// The target version is checked once here: every builder's rules
 	// depend on it.
 	cnpg, err := CheckCNPGVersion(cmp.Or(opts.CNPGVersion, DefaultCNPGVersion))

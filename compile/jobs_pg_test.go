@@ -450,13 +450,17 @@ func TestPGExtensionJob(t *testing.T) {
 	})
 
 	t.Run("a dependent object stops the drop", func(t *testing.T) {
-		setEnabled(t, tour, "hstore", "app", true)
-		if r := e.runSQLJob(t, renderDB(t, tour)); r.code != 0 {
+		// hstore in app, on or off, freshly loaded: Compile builds a CoreDB once
+		tourWith := func(on bool) *compile.CoreDB {
+			x := loadTour(t)
+			setEnabled(t, x, "hstore", "app", on)
+			return x
+		}
+		if r := e.runSQLJob(t, renderDB(t, tourWith(true))); r.code != 0 {
 			t.Fatalf("re-enable: exit %d:\n%s", r.code, r.output)
 		}
 		e.mustPsql(t, "app", "CREATE TABLE public.kept (h public.hstore); INSERT INTO public.kept VALUES ('a=>1')")
-		setEnabled(t, tour, "hstore", "app", false)
-		r := e.runSQLJob(t, renderDB(t, tour))
+		r := e.runSQLJob(t, renderDB(t, tourWith(false)))
 		if r.code == 0 {
 			t.Fatalf("the Job succeeded although dropping hstore would drop table kept:\n%s", r.output)
 		}
@@ -473,8 +477,7 @@ func TestPGExtensionJob(t *testing.T) {
 		if got := e.mustPsql(t, "app", "SELECT h -> 'a' FROM public.kept"); got != "1" {
 			t.Errorf("table kept lost its data: %q", got)
 		}
-		setEnabled(t, tour, "hstore", "app", true)
-		check(t, wantState(t, tour))
+		check(t, wantState(t, tourWith(true)))
 	})
 
 	t.Run("an extension that is not installed", func(t *testing.T) {

@@ -1001,3 +1001,19 @@ func TestJobsUnconnectableDatabase(t *testing.T) {
 		}
 	}
 }
+
+// Compile builds a CoreDB once (it drops positions after the build); a
+// second Compile of the same CoreDB says so instead of misreporting fields.
+func TestCompileTwiceIsAnError(t *testing.T) {
+	dbs, _, err := compile.Load("db.yaml", []byte("apiVersion: coredb.io/v1alpha1\nkind: CoreDB\nmetadata: {name: db}\nspec:\n  runtime_config:\n    - {name: work_mem, value: 8MB}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, errs, err := compile.Compile(dbs, compile.Options{}); err != nil || len(errs) > 0 {
+		t.Fatalf("first compile: %v %v", err, errs)
+	}
+	_, _, err = compile.Compile(dbs, compile.Options{})
+	if err == nil || !strings.Contains(err.Error(), `CoreDB "db" (db.yaml) was compiled before; Load it again`) {
+		t.Errorf("second compile: %v", err)
+	}
+}

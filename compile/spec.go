@@ -318,7 +318,9 @@ type AppStorage struct {
 // source is where a decoded document came from, kept so that checks after
 // decoding can point at the line of any field.
 type source struct {
-	file      string
+	file    string
+	trimmed bool // keep ran: Compile has built this CoreDB once
+
 	positions map[string]Origin // field path -> where its value was written
 	// paths are the keys of positions, sorted, when positions no longer
 	// change (a cached stack's): the paths below one field are then a run
@@ -336,7 +338,7 @@ func (s *source) keep(paths ...string) {
 			m[p] = o
 		}
 	}
-	s.positions, s.paths = m, nil
+	s.positions, s.paths, s.trimmed = m, nil, true
 }
 
 // eachUnder calls fn for every recorded path that starts with prefix.
