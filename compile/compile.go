@@ -6,6 +6,7 @@ import (
 
 	"github.com/coredb-dev/coredb/compile/sources"
 	"github.com/coredb-dev/coredb/internal/lazyre"
+	"github.com/coredb-dev/coredb/internal/parallel"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 )
@@ -72,6 +73,13 @@ type Options struct {
 	// annotation coredb puts on every Cluster by default, so that removing
 	// the CoreDB from Git deletes the database (ephemeral environments).
 	AllowClusterPrune bool
+
+	// Workers is how many CoreDBs are built at once; 0 or 1 builds them one
+	// after another. The output never depends on it: each build writes only
+	// its own slot and the results are joined in input order. The command
+	// line sets it to the CPUs Go may use; compile itself reads no
+	// environment.
+	Workers int
 }
 
 // DefaultCNPGVersion is the operator version rules are checked against when
@@ -109,7 +117,17 @@ func Compile(dbs []*CoreDB, opts Options) ([]Object, ErrorList, error) {
 		objs   []Object
 		owners []*CoreDB // owners[i] produced objs[i]
 	)
-	for _, db := range dbs {
+	// Builds share nothing they write: the catalogs and the stack cache are
+	// read-only once loaded (sync.Once, sync.Map), so CoreDBs build in
+	// parallel and are joined in input order below. Only what a build
+	// produced is kept, not the build (its expanded stack is a deep copy).
+	type built struct {
+		objs []Object
+		errs ErrorList
+	}
+	builds := make([]built, len(dbs))
+	parallel.Each(len(dbs), opts.Workers, func(i int) {
+		db := dbs[i]
 		b := newBuild(db, opts)
 		b.cnpg, b.target, b.decl = cnpg, target, decl
 		b.run()
@@ -118,6 +136,10 @@ func Compile(dbs []*CoreDB, opts Options) ([]Object, ErrorList, error) {
 		// stack's too, hundreds) would otherwise stay alive with every other
 		// CoreDB's until the whole fleet has compiled.
 		db.src.keep("", "metadata", "metadata.name")
+		builds[i] = built{b.objs, b.errs}
+	})
+	for i, b := range builds {
+		db := dbs[i]
 		objs = append(objs, b.objs...)
 		for range b.objs {
 			owners = append(owners, db)

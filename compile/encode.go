@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/coredb-dev/coredb/compile/yamlenc"
+	"github.com/coredb-dev/coredb/internal/parallel"
 )
 
 // Format is an output format.
@@ -34,15 +35,31 @@ func Encode(objs []Object, format Format) ([]byte, error) {
 // (a thousand databases render tens of megabytes). An error from w, or from
 // an object that cannot be encoded, can leave a partial stream on w.
 func EncodeTo(w io.Writer, objs []Object, format Format) error {
+	return EncodeParallel(w, objs, format, 1)
+}
+
+// encodeWindow is how many documents per worker EncodeParallel encodes
+// before writing them: enough that a worker rarely waits for another, few
+// enough that memory holds a few hundred documents, not the stream.
+const encodeWindow = 32
+
+// EncodeParallel is EncodeTo with the documents encoded on up to workers
+// goroutines. The bytes are the same for every number of workers: each
+// document is encoded on its own into its own buffer, and the buffers are
+// written in stream order.
+func EncodeParallel(w io.Writer, objs []Object, format Format, workers int) error {
+	sorted := sortObjects(objs)
 	switch format {
 	case FormatJSON:
-		items := make([]any, 0, len(objs))
-		for _, o := range sortObjects(objs) {
-			u, err := canonical(o)
+		items := make([]any, len(sorted))
+		errs := make([]error, len(sorted))
+		parallel.Each(len(sorted), workers, func(i int) {
+			items[i], errs[i] = canonical(sorted[i])
+		})
+		for _, err := range errs {
 			if err != nil {
-				return err
+				return err // the first in stream order, as a sequential run
 			}
-			items = append(items, u)
 		}
 		list := map[string]any{"apiVersion": "v1", "kind": "List", "items": items}
 		out, err := json.MarshalIndent(list, "", "  ")
@@ -52,28 +69,44 @@ func EncodeTo(w io.Writer, objs []Object, format Format) error {
 		_, err = w.Write(append(out, '\n'))
 		return err
 	case FormatYAML, "":
-		var doc []byte
-		for i, o := range sortObjects(objs) {
-			u, err := canonical(o)
-			if err != nil {
-				return err
-			}
-			doc = doc[:0]
-			if i > 0 {
-				doc = append(doc, "---\n"...)
-			}
-			// yamlenc writes the bytes sigs.k8s.io/yaml.Marshal would, from
-			// the map directly: no JSON round trip, no reflection.
-			if doc, err = yamlenc.Append(doc, u); err != nil {
-				return fmt.Errorf("%s %s: %w", o.GetObjectKind().GroupVersionKind().Kind, o.GetName(), err)
-			}
-			if _, err := w.Write(doc); err != nil {
-				return err
+		window := encodeWindow * max(workers, 1)
+		docs := make([][]byte, min(window, len(sorted)))
+		errs := make([]error, len(docs))
+		for start := 0; start < len(sorted); start += window {
+			batch := sorted[start:min(start+window, len(sorted))]
+			parallel.Each(len(batch), workers, func(i int) {
+				docs[i], errs[i] = encodeDocument(docs[i][:0], batch[i], start+i > 0)
+			})
+			for i := range batch {
+				if errs[i] != nil {
+					return errs[i]
+				}
+				if _, err := w.Write(docs[i]); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
 	}
 	return fmt.Errorf("unknown output format %q (want yaml or json)", format)
+}
+
+// encodeDocument appends one object as a YAML document to doc, after a
+// "---" line unless it is the first of the stream.
+func encodeDocument(doc []byte, o Object, separator bool) ([]byte, error) {
+	u, err := canonical(o)
+	if err != nil {
+		return doc, err
+	}
+	if separator {
+		doc = append(doc, "---\n"...)
+	}
+	// yamlenc writes the bytes sigs.k8s.io/yaml.Marshal would, from the map
+	// directly: no JSON round trip, no reflection.
+	if doc, err = yamlenc.Append(doc, u); err != nil {
+		return doc, fmt.Errorf("%s %s: %w", o.GetObjectKind().GroupVersionKind().Kind, o.GetName(), err)
+	}
+	return doc, nil
 }
 
 // canonical converts an object to plain maps and drops what a live object

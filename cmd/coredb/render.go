@@ -10,11 +10,13 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/coredb-dev/coredb/compile"
+	"github.com/coredb-dev/coredb/internal/parallel"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	sigsyaml "sigs.k8s.io/yaml"
@@ -80,8 +82,15 @@ func (o *renderOptions) compileOptions() compile.Options {
 		IngressHost:          o.ingressHost,
 		IngressClusterIssuer: o.ingressIssuer,
 		AllowClusterPrune:    !o.protectCluster,
+		Workers:              workers(),
 	}
 }
+
+// workers is how many files are read, CoreDBs built and documents encoded at
+// once: the CPUs this process may use (GOMAXPROCS, which Go sets from the
+// machine and the container's CPU limit, and which a user may set). The
+// output is the same for every value; GOMAXPROCS=1 makes a run sequential.
+func workers() int { return runtime.GOMAXPROCS(0) }
 
 func newRenderCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	var (
@@ -135,7 +144,7 @@ for --namespace.`,
 			// printed. Stream the objects, so the output need not be held in
 			// memory whole.
 			w := bufio.NewWriterSize(stdout, 64<<10)
-			if err := compile.EncodeTo(w, objs, compile.Format(opts.output)); err != nil {
+			if err := compile.EncodeParallel(w, objs, compile.Format(opts.output), workers()); err != nil {
 				return err
 			}
 			return w.Flush()
@@ -304,8 +313,20 @@ func compileSources(ins []input, opts compile.Options) ([]compile.Object, compil
 		diag compile.ErrorList
 		bad  bool
 	)
-	for _, in := range ins {
-		docs, warns, err := compile.LoadDocuments(in.name, in.src)
+	// Files are read in parallel and joined in input order, as one after
+	// another would.
+	type loaded struct {
+		docs  compile.Documents
+		warns compile.ErrorList
+		err   error
+	}
+	loads := make([]loaded, len(ins))
+	parallel.Each(len(ins), opts.Workers, func(i int) {
+		l := &loads[i]
+		l.docs, l.warns, l.err = compile.LoadDocuments(ins[i].name, ins[i].src)
+	})
+	for _, l := range loads {
+		docs, warns, err := l.docs, l.warns, l.err
 		diag = append(diag, warns...)
 		if err != nil {
 			bad = true

@@ -1,0 +1,113 @@
+package compile_test
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/coredb-dev/coredb/compile"
+	"github.com/google/go-cmp/cmp"
+)
+
+// loadExamples loads every example as one fleet, as `coredb render
+// examples/` does: all CoreDBs, and every ImageSet for all of them.
+// Files examples/flags.txt says the target refuses are left out.
+func loadExamples(t *testing.T, target string) ([]*compile.CoreDB, []*compile.ImageSet) {
+	t.Helper()
+	files, err := filepath.Glob("../examples/*.yaml")
+	if err != nil || len(files) < 20 {
+		t.Fatalf("examples: %v, %d files", err, len(files))
+	}
+	var (
+		dbs  []*compile.CoreDB
+		sets []*compile.ImageSet
+	)
+	for i, f := range files {
+		if refused(t, f, target) {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs, _, err := compile.LoadDocuments(f, src)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		// Several examples name the same database; a namespace per file
+		// keeps the fleet free of duplicate objects.
+		for _, db := range docs.CoreDBs {
+			db.Metadata.Namespace = fmt.Sprintf("ex-%d", i)
+		}
+		dbs = append(dbs, docs.CoreDBs...)
+		sets = append(sets, docs.ImageSets...)
+	}
+	return dbs, sets
+}
+
+// TestParallelSameOutput proves that building CoreDBs and encoding documents
+// on several goroutines (Options.Workers, EncodeParallel) changes nothing:
+// the same objects in the same bytes, the same warnings and errors in the
+// same order, for every example as one fleet on both targets, with the flags
+// that make them render and without (where many are refused). Under -race
+// (make test) it is also the check that builds share nothing they write.
+func TestParallelSameOutput(t *testing.T) {
+	for _, target := range []string{"cnpg", "tembo"} {
+		for _, permissive := range []bool{true, false} {
+			name := target + "/plain"
+			if permissive {
+				name = target + "/permissive"
+			}
+			t.Run(name, func(t *testing.T) {
+				type result struct {
+					yaml, json []byte
+					diag       string
+				}
+				run := func(workers int) result {
+					dbs, sets := loadExamples(t, target)
+					opts := compile.Options{Target: target, ImageSets: sets, Workers: workers,
+						IngressClass: "nginx", IngressHost: "{name}.db.example.com"}
+					if permissive {
+						opts.DropUnavailable, opts.SuperuserAccess, opts.AllowTrunkPreloads = true, true, true
+					}
+					objs, warns, err := compile.Compile(dbs, opts)
+					r := result{diag: warns.Error()}
+					if err != nil {
+						r.diag += "\nerrors:\n" + err.Error()
+						return r
+					}
+					var y, j bytes.Buffer
+					if err := compile.EncodeParallel(&y, objs, compile.FormatYAML, workers); err != nil {
+						t.Fatal(err)
+					}
+					if err := compile.EncodeParallel(&j, objs, compile.FormatJSON, workers); err != nil {
+						t.Fatal(err)
+					}
+					r.yaml, r.json = y.Bytes(), j.Bytes()
+					return r
+				}
+				want := run(1)
+				if permissive && len(want.yaml) == 0 {
+					t.Fatalf("the permissive fleet did not render: %s", want.diag)
+				}
+				if !permissive && want.diag == "" {
+					t.Fatal("the plain fleet reported nothing; it should refuse the stacks on target cnpg")
+				}
+				for _, workers := range []int{2, 3, 8} {
+					got := run(workers)
+					if d := cmp.Diff(want.diag, got.diag); d != "" {
+						t.Errorf("%d workers: diagnostics differ (-1 worker +%d):\n%s", workers, workers, d)
+					}
+					if !bytes.Equal(want.yaml, got.yaml) {
+						t.Errorf("%d workers: YAML differs:\n%s", workers, cmp.Diff(string(want.yaml), string(got.yaml)))
+					}
+					if !bytes.Equal(want.json, got.json) {
+						t.Errorf("%d workers: JSON differs", workers)
+					}
+				}
+			})
+		}
+	}
+}
