@@ -97,6 +97,40 @@ const DefaultCNPGVersion = "1.28"
 // Load it again to compile it again; a second Compile of the same CoreDB is
 // an error, not a wrong result.
 func Compile(dbs []*CoreDB, opts Options) ([]Object, ErrorList, error) {
+	builds, warns, err := compileFleet(dbs, opts, false)
+	if err != nil {
+		return nil, warns, err
+	}
+	var objs []Object
+	for _, b := range builds {
+		objs = append(objs, b.objs...)
+	}
+	return objs, warns, nil
+}
+
+// built is what one CoreDB's build leaves: its objects (or, when the fleet
+// is encoded as it builds, their documents), the identity of each, and what
+// it reported. Not the build itself: its expanded stack is a deep copy.
+type built struct {
+	objs []Object
+	docs []Document
+	ids  []ident
+	errs ErrorList
+}
+
+// ident is what the duplicate check and the stream order need of an object.
+type ident struct{ kind, namespace, name string }
+
+func identOf(o Object) ident {
+	return ident{o.GetObjectKind().GroupVersionKind().Kind, o.GetNamespace(), o.GetName()}
+}
+
+// compileFleet builds every CoreDB and checks the fleet. With encode, each
+// CoreDB's objects are encoded as YAML documents by the worker that built
+// them, as soon as they are built, and the typed objects are dropped: a
+// document is a tenth of the memory of the Go object it came from, so a
+// fleet's peak memory is its output, not its objects (issue 13).
+func compileFleet(dbs []*CoreDB, opts Options, encode bool) ([]built, ErrorList, error) {
 	for _, db := range dbs {
 		if db.src.trimmed {
 			return nil, nil, ErrorList{{Msg: sprintf("compile: CoreDB %q (%s) was compiled before; Load it again to compile it again", db.Metadata.Name, db.src.file)}}
@@ -113,19 +147,11 @@ func Compile(dbs []*CoreDB, opts Options) ([]Object, ErrorList, error) {
 		return nil, nil, ErrorList{{Msg: sprintf("unknown target %q: want cnpg or tembo", opts.Target)}}
 	}
 	decl, errs := checkImageSets(opts.ImageSets, cnpg)
-	var (
-		objs   []Object
-		owners []*CoreDB // owners[i] produced objs[i]
-	)
 	// Builds share nothing they write: the catalogs and the stack cache are
 	// read-only once loaded (sync.Once, sync.Map), so CoreDBs build in
-	// parallel and are joined in input order below. Only what a build
-	// produced is kept, not the build (its expanded stack is a deep copy).
-	type built struct {
-		objs []Object
-		errs ErrorList
-	}
+	// parallel, each into its own slot, and are joined in input order below.
 	builds := make([]built, len(dbs))
+	encodeErrs := make([]error, len(dbs))
 	parallel.Each(len(dbs), opts.Workers, func(i int) {
 		db := dbs[i]
 		b := newBuild(db, opts)
@@ -136,17 +162,31 @@ func Compile(dbs []*CoreDB, opts Options) ([]Object, ErrorList, error) {
 		// stack's too, hundreds) would otherwise stay alive with every other
 		// CoreDB's until the whole fleet has compiled.
 		db.src.keep("", "metadata", "metadata.name")
-		builds[i] = built{b.objs, b.errs}
+		out := built{objs: b.objs, errs: b.errs}
+		for _, o := range b.objs {
+			out.ids = append(out.ids, identOf(o))
+		}
+		if encode && len(b.errs.Errors()) == 0 {
+			out.docs, encodeErrs[i] = encodeDocuments(b.objs)
+			out.objs = nil
+		}
+		builds[i] = out
 	})
+	if err := firstError(encodeErrs); err != nil {
+		return nil, nil, err // not about the input: a bug, reported as such
+	}
+	var (
+		ids    []ident
+		owners []*CoreDB // owners[i] produced ids[i]
+	)
 	for i, b := range builds {
-		db := dbs[i]
-		objs = append(objs, b.objs...)
-		for range b.objs {
-			owners = append(owners, db)
+		ids = append(ids, b.ids...)
+		for range b.ids {
+			owners = append(owners, dbs[i])
 		}
 		errs = append(errs, b.errs...)
 	}
-	errs = append(errs, checkDuplicates(objs, owners)...)
+	errs = append(errs, checkDuplicates(ids, owners)...)
 	if opts.Strict {
 		for _, e := range errs {
 			e.Warning = false
@@ -155,7 +195,7 @@ func Compile(dbs []*CoreDB, opts Options) ([]Object, ErrorList, error) {
 	if fatal := errs.Errors(); len(fatal) > 0 {
 		return nil, errs.Warnings().Sorted(), fatal.Sorted()
 	}
-	return objs, errs.Warnings().Sorted(), nil
+	return builds, errs.Warnings().Sorted(), nil
 }
 
 // build holds the state of compiling one CoreDB.
@@ -348,19 +388,19 @@ func pgMajor(img string) int {
 
 // checkDuplicates fails when two CoreDBs would produce objects of the same
 // identity: one would silently overwrite the other on apply.
-func checkDuplicates(objs []Object, owners []*CoreDB) ErrorList {
+func checkDuplicates(ids []ident, owners []*CoreDB) ErrorList {
 	var errs ErrorList
-	first := map[string]*CoreDB{}
-	for i, o := range objs {
-		key := o.GetObjectKind().GroupVersionKind().Kind + "/" + o.GetNamespace() + "/" + o.GetName()
-		if prev, dup := first[key]; dup {
+	first := map[ident]*CoreDB{}
+	for i, id := range ids {
+		if prev, dup := first[id]; dup {
 			// Reported at the later CoreDB's name, like a duplicate key, so
 			// the message has a file and line to go to.
 			at := prev.src.at("metadata.name")
-			errs = append(errs, owners[i].src.at("metadata.name").errorf(false, "two CoreDBs produce the same object %s (namespace %q; the other is at %s:%d); give them different names or namespaces", key, o.GetNamespace(), at.File, at.Line))
+			key := id.kind + "/" + id.namespace + "/" + id.name
+			errs = append(errs, owners[i].src.at("metadata.name").errorf(false, "two CoreDBs produce the same object %s (namespace %q; the other is at %s:%d); give them different names or namespaces", key, id.namespace, at.File, at.Line))
 			continue
 		}
-		first[key] = owners[i]
+		first[id] = owners[i]
 	}
 	return errs
 }

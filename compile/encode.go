@@ -2,10 +2,13 @@ package compile
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/coredb-dev/coredb/compile/jsonvalue"
 	"github.com/coredb-dev/coredb/compile/yamlenc"
@@ -57,10 +60,8 @@ func EncodeParallel(w io.Writer, objs []Object, format Format, workers int) erro
 		parallel.Each(len(sorted), workers, func(i int) {
 			items[i], errs[i] = canonical(sorted[i])
 		})
-		for _, err := range errs {
-			if err != nil {
-				return err // the first in stream order, as a sequential run
-			}
+		if err := firstError(errs); err != nil {
+			return err // the first in stream order, as a sequential run
 		}
 		list := map[string]any{"apiVersion": "v1", "kind": "List", "items": items}
 		out, err := json.MarshalIndent(list, "", "  ")
@@ -108,6 +109,83 @@ func encodeDocument(doc []byte, o Object, separator bool) ([]byte, error) {
 		return doc, fmt.Errorf("%s %s: %w", o.GetObjectKind().GroupVersionKind().Kind, o.GetName(), err)
 	}
 	return doc, nil
+}
+
+// Document is one object of a YAML stream, encoded: what Render returns.
+type Document struct {
+	Kind, Namespace, Name string
+	YAML                  []byte // the document, without a "---" line
+}
+
+// Render is Compile followed by Encode in YAML, in less memory: each
+// CoreDB's objects are encoded by the worker that built them, right after
+// the build, and only the documents are kept, in stream order. The bytes
+// WriteDocuments writes are the bytes EncodeTo writes for Compile's objects
+// (TestRenderMatchesEncode).
+func Render(dbs []*CoreDB, opts Options) ([]Document, ErrorList, error) {
+	builds, warns, err := compileFleet(dbs, opts, true)
+	if err != nil {
+		return nil, warns, err
+	}
+	var docs []Document
+	for _, b := range builds {
+		docs = append(docs, b.docs...)
+	}
+	// The order of sortObjects: stable, so documents that compare equal
+	// (none in a fleet that passed the duplicate check) keep input order.
+	slices.SortStableFunc(docs, func(a, b Document) int {
+		return cmp.Or(
+			cmp.Compare(rankOf(a.Kind), rankOf(b.Kind)),
+			cmp.Compare(a.Kind, b.Kind),
+			cmp.Compare(a.Namespace, b.Namespace),
+			cmp.Compare(a.Name, b.Name),
+		)
+	})
+	return docs, warns, nil
+}
+
+// WriteDocuments writes documents as one YAML stream, in the order given.
+func WriteDocuments(w io.Writer, docs []Document) error {
+	for i, d := range docs {
+		if i > 0 {
+			if _, err := io.WriteString(w, "---\n"); err != nil {
+				return err
+			}
+		}
+		if _, err := w.Write(d.YAML); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// encodeDocuments encodes one CoreDB's objects, each into a buffer of its
+// own size (a shared scratch buffer takes the growing).
+func encodeDocuments(objs []Object) ([]Document, error) {
+	scratch := scratchBuffers.Get().(*[]byte)
+	defer scratchBuffers.Put(scratch)
+	docs := make([]Document, 0, len(objs))
+	for _, o := range objs {
+		b, err := encodeDocument((*scratch)[:0], o, false)
+		*scratch = b
+		if err != nil {
+			return nil, err
+		}
+		id := identOf(o)
+		docs = append(docs, Document{Kind: id.kind, Namespace: id.namespace, Name: id.name, YAML: bytes.Clone(b)})
+	}
+	return docs, nil
+}
+
+var scratchBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+func firstError(errs []error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // canonical converts an object to plain maps and drops what a live object

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/coredb-dev/coredb/compile"
@@ -109,5 +110,83 @@ func TestParallelSameOutput(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestRenderMatchesEncode: Render's documents, written by WriteDocuments,
+// are the bytes Encode gives for Compile's objects, for every example as one
+// fleet on both targets, sequential and parallel; and Render reports what
+// Compile reports.
+func TestRenderMatchesEncode(t *testing.T) {
+	for _, target := range []string{"cnpg", "tembo"} {
+		for _, workers := range []int{1, 3} {
+			t.Run(fmt.Sprintf("%s/%d", target, workers), func(t *testing.T) {
+				opts := func(sets []*compile.ImageSet) compile.Options {
+					return compile.Options{Target: target, ImageSets: sets, Workers: workers,
+						DropUnavailable: true, SuperuserAccess: true, AllowTrunkPreloads: true,
+						IngressClass: "nginx", IngressHost: "{name}.db.example.com"}
+				}
+				dbs, sets := loadExamples(t, target)
+				objs, wantWarns, err := compile.Compile(dbs, opts(sets))
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, err := compile.Encode(objs, compile.FormatYAML)
+				if err != nil {
+					t.Fatal(err)
+				}
+				dbs, sets = loadExamples(t, target)
+				docs, warns, err := compile.Render(dbs, opts(sets))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if d := cmp.Diff(wantWarns.Error(), warns.Error()); d != "" {
+					t.Errorf("warnings differ:\n%s", d)
+				}
+				var got bytes.Buffer
+				if err := compile.WriteDocuments(&got, docs); err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(want, got.Bytes()) {
+					t.Errorf("Render differs from Encode(Compile):\n%s", cmp.Diff(string(want), got.String()))
+				}
+				if len(docs) != len(objs) || len(docs) < 100 {
+					t.Errorf("%d documents for %d objects", len(docs), len(objs))
+				}
+			})
+		}
+	}
+}
+
+// TestRenderReportsErrors: a fleet with errors renders no documents and
+// reports what Compile reports, duplicates included.
+func TestRenderReportsErrors(t *testing.T) {
+	src := []byte(`apiVersion: coredb.io/v1alpha1
+kind: CoreDB
+metadata: {name: same}
+spec: {replicas: 1}
+---
+apiVersion: coredb.io/v1alpha1
+kind: CoreDB
+metadata: {name: same}
+spec: {replicas: 1, stack: {name: MachineLearning}}
+`)
+	load := func() []*compile.CoreDB {
+		docs, _, err := compile.LoadDocuments("fleet.yaml", src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return docs.CoreDBs
+	}
+	_, _, wantErr := compile.Compile(load(), compile.Options{Workers: 2})
+	docs, _, err := compile.Render(load(), compile.Options{Workers: 2})
+	if wantErr == nil || err == nil || docs != nil {
+		t.Fatalf("want errors from both: Compile %v; Render %v, %d documents", wantErr, err, len(docs))
+	}
+	if d := cmp.Diff(wantErr.Error(), err.Error()); d != "" {
+		t.Errorf("errors differ:\n%s", d)
+	}
+	if !strings.Contains(err.Error(), "two CoreDBs produce the same object") {
+		t.Errorf("no duplicate reported:\n%v", err)
 	}
 }

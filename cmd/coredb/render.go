@@ -133,6 +133,20 @@ for --namespace.`,
 			if err := applyArgoContext(c.Flags(), os.Environ()); err != nil {
 				return err
 			}
+			w := bufio.NewWriterSize(stdout, 64<<10)
+			if outputDir == "" && opts.output == "yaml" {
+				// Each CoreDB's documents are encoded as it builds, and
+				// written once everything has compiled: every error is
+				// reported before anything is printed.
+				docs, err := renderInputs(args, stdin, stderr, opts)
+				if err != nil {
+					return err
+				}
+				if err := compile.WriteDocuments(w, docs); err != nil {
+					return err
+				}
+				return w.Flush()
+			}
 			objs, err := compileInputs(args, stdin, stderr, opts)
 			if err != nil {
 				return err
@@ -141,9 +155,7 @@ for --namespace.`,
 				return writeOutputDir(outputDir, objs, force)
 			}
 			// Everything has compiled: errors were all reported and nothing
-			// printed. Stream the objects, so the output need not be held in
-			// memory whole.
-			w := bufio.NewWriterSize(stdout, 64<<10)
+			// printed.
 			if err := compile.EncodeParallel(w, objs, compile.Format(opts.output), workers()); err != nil {
 				return err
 			}
@@ -277,8 +289,18 @@ func (o *renderOptions) imageInputs() ([]input, error) {
 }
 
 // compileInputs loads and compiles every input, prints warnings and errors to
-// stderr, and returns the objects only when there was no error.
+// stderr, and returns the objects only when there is no error.
 func compileInputs(args []string, stdin io.Reader, stderr io.Writer, opts renderOptions) ([]compile.Object, error) {
+	return buildInputs(args, stdin, stderr, opts, compile.Compile)
+}
+
+// renderInputs is compileInputs for a YAML stream: the objects come back
+// encoded, in stream order (compile.Render).
+func renderInputs(args []string, stdin io.Reader, stderr io.Writer, opts renderOptions) ([]compile.Document, error) {
+	return buildInputs(args, stdin, stderr, opts, compile.Render)
+}
+
+func buildInputs[T any](args []string, stdin io.Reader, stderr io.Writer, opts renderOptions, build buildFunc[T]) ([]T, error) {
 	ins, err := readInputs(args, stdin)
 	if err != nil {
 		return nil, err
@@ -287,7 +309,7 @@ func compileInputs(args []string, stdin io.Reader, stderr io.Writer, opts render
 	if err != nil {
 		return nil, err
 	}
-	objs, diag, err := compileSources(append(ins, extra...), opts.compileOptions())
+	out, diag, err := buildSources(append(ins, extra...), opts.compileOptions(), build)
 	if err != nil {
 		return nil, err
 	}
@@ -297,17 +319,25 @@ func compileInputs(args []string, stdin io.Reader, stderr io.Writer, opts render
 	if len(diag.Errors()) > 0 {
 		return nil, errReported
 	}
-	if len(objs) == 0 {
+	if len(out) == 0 {
 		return nil, fmt.Errorf("nothing to render")
 	}
-	return objs, nil
+	return out, nil
 }
+
+// buildFunc is compile.Compile or compile.Render.
+type buildFunc[T any] func([]*compile.CoreDB, compile.Options) ([]T, compile.ErrorList, error)
 
 // compileSources loads and compiles inputs. It returns every warning and
 // error found; objects only when there is no error. With opts.Strict the
 // warnings come back as errors. err is for failures that are not about the
 // input.
 func compileSources(ins []input, opts compile.Options) ([]compile.Object, compile.ErrorList, error) {
+	return buildSources(ins, opts, compile.Compile)
+}
+
+// buildSources is compileSources with build in place of compile.Compile.
+func buildSources[T any](ins []input, opts compile.Options, build buildFunc[T]) ([]T, compile.ErrorList, error) {
 	var (
 		dbs  []*compile.CoreDB
 		diag compile.ErrorList
@@ -339,13 +369,13 @@ func compileSources(ins []input, opts compile.Options) ([]compile.Object, compil
 		dbs = append(dbs, docs.CoreDBs...)
 		opts.ImageSets = append(opts.ImageSets, docs.ImageSets...)
 	}
-	var objs []compile.Object
+	var objs []T
 	if !bad {
 		var (
 			warns compile.ErrorList
 			err   error
 		)
-		objs, warns, err = compile.Compile(dbs, opts)
+		objs, warns, err = build(dbs, opts)
 		diag = append(diag, warns...)
 		if err != nil {
 			bad = true
