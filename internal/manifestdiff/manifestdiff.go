@@ -11,8 +11,9 @@ package manifestdiff
 import (
 	"cmp"
 	"fmt"
-	"regexp"
 	"slices"
+
+	"github.com/coredb-dev/coredb/internal/lazyre"
 )
 
 // Key identifies an object the way appliers do. The version is left out:
@@ -149,7 +150,7 @@ const (
 
 // hashSuffix is a trailing content hash: coredb appends 10 hex digits;
 // 8 or more are accepted so other generators' hashes pair up too.
-var hashSuffix = regexp.MustCompile(`-[0-9a-f]{8,}$`)
+var hashSuffix = lazyre.New(`-[0-9a-f]{8,}$`)
 
 // pairKey says which removed and added objects may be one object renamed by
 // a new content hash: same group, kind and namespace, same owning instance
@@ -216,7 +217,7 @@ func compareObjects(k Key, o, n map[string]any, replaced bool) []Field {
 	return w.fields
 }
 
-var plainKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+var plainKey = lazyre.New(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // pathKey renders a map key as a step of a field path: spec.instances,
 // metadata.labels["app.kubernetes.io/name"].
