@@ -3,12 +3,12 @@ package compile
 import (
 	"maps"
 	"reflect"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
 	cnpgv1 "github.com/cloudnative-pg/api/pkg/api/v1"
+	"github.com/coredb-dev/coredb/internal/lazyre"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -69,7 +69,7 @@ var reservedAppNames = map[string]string{
 
 // envNameRE is the portable environment variable name rule (Kubernetes
 // before 1.32 enforced it; later versions accept more, apps rarely do).
-var envNameRE = regexp.MustCompile(`^[-._a-zA-Z][-._a-zA-Z0-9]*$`)
+var envNameRE = lazyre.New(`^[-._a-zA-Z][-._a-zA-Z0-9]*$`)
 
 // appDefaultResources are Tembo's defaults for an app without resources.
 func appDefaultResources() corev1.ResourceRequirements {
@@ -603,7 +603,7 @@ func (b *build) appEnv(p string, a *AppService, out *appPlan) bool {
 
 // configKeyRE is the rule for Secret and ConfigMap keys (Kubernetes'
 // IsConfigMapKey).
-var configKeyRE = regexp.MustCompile(`^[-._a-zA-Z0-9]+$`)
+var configKeyRE = lazyre.New(`^[-._a-zA-Z0-9]+$`)
 
 // envSource checks a valueFrom and builds its Kubernetes form; nil when it
 // is invalid (the error is recorded). Only Secret and ConfigMap keys are
@@ -804,7 +804,7 @@ type ingressPlan struct {
 }
 
 // ingressHostRE is a DNS-1123 subdomain, optionally with a leading wildcard label.
-var ingressHostRE = regexp.MustCompile(`^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
+var ingressHostRE = lazyre.New(`^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
 
 // ingressSettings validates --ingress-class and --ingress-host for this
 // CoreDB; nil means no Ingress is emitted. "{name}" in the host is replaced

@@ -2,13 +2,13 @@ package compile
 
 import (
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	cnpgv1 "github.com/cloudnative-pg/api/pkg/api/v1"
 	barmanapi "github.com/cloudnative-pg/barman-cloud/pkg/api"
+	"github.com/coredb-dev/coredb/internal/lazyre"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -403,7 +403,7 @@ func (b *build) retentionPolicy() string {
 	return out
 }
 
-var retentionPattern = regexp.MustCompile(`^[1-9][0-9]*[dwm]$`)
+var retentionPattern = lazyre.New(`^[1-9][0-9]*[dwm]$`)
 
 // retention turns Tembo's retention (a number of days, "30") into CNPG's
 // ("30d"); CNPG's own forms are kept. Empty means Tembo's default.

@@ -2,17 +2,20 @@ package stacks_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"maps"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
+	cnpgv1 "github.com/cloudnative-pg/api/pkg/api/v1"
 	"github.com/coredb-dev/coredb/compile/sources"
 	"github.com/coredb-dev/coredb/extensions"
 	"github.com/coredb-dev/coredb/stacks"
@@ -41,17 +44,43 @@ type stackFile struct {
 	ManagedRoles         []managedRole          `yaml:"managed_roles"`
 }
 
+// managedRole is a managed role decoded into CloudNativePG's type, as
+// compile decodes it: by the type's JSON field names, exactly (encoding/json
+// alone would also take "Inherit" for inherit). keys are the fields the file
+// writes: RoleConfiguration.ConnectionLimit is a plain int64, so a
+// connectionLimit left out and one written as 0 decode alike, and only the
+// file can say which it was. (Inherit is a *bool and says so itself.)
 type managedRole struct {
-	Name            string   `yaml:"name"`
-	Comment         string   `yaml:"comment"`
-	Ensure          string   `yaml:"ensure"`
-	Login           *bool    `yaml:"login"`
-	Inherit         *bool    `yaml:"inherit"`
-	ConnectionLimit *int64   `yaml:"connectionLimit"`
-	InRoles         []string `yaml:"inRoles"`
-	PasswordSecret  *struct {
-		Name string `yaml:"name"`
-	} `yaml:"passwordSecret"`
+	cnpgv1.RoleConfiguration
+	keys map[string]bool
+}
+
+func (r *managedRole) UnmarshalYAML(n *yaml.Node) error {
+	var m map[string]any
+	if err := n.Decode(&m); err != nil {
+		return err
+	}
+	fields := map[string]bool{}
+	for f := range reflect.TypeFor[cnpgv1.RoleConfiguration]().Fields() {
+		if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); name != "" && name != "-" {
+			fields[name] = true
+		}
+	}
+	r.keys = map[string]bool{}
+	for k := range m {
+		if !fields[k] {
+			return fmt.Errorf("line %d: managed role: unknown field %q", n.Line, k)
+		}
+		r.keys[k] = true
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("line %d: managed role: %w", n.Line, err)
+	}
+	if err := json.Unmarshal(b, &r.RoleConfiguration); err != nil {
+		return fmt.Errorf("line %d: managed role: %w", n.Line, err)
+	}
+	return nil
 }
 
 type computeConstraints struct {
@@ -415,16 +444,15 @@ func problems(file string, src []byte) []string {
 		if !regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`).MatchString(r.Name) || strings.HasPrefix(r.Name, "pg_") {
 			add("managed role %q: want a plain lower-case name not starting with pg_", r.Name)
 		}
-		if r.Ensure != "present" || r.Comment == "" {
+		if r.Ensure != cnpgv1.EnsurePresent || r.Comment == "" {
 			add("managed role %q: needs ensure: present and a comment", r.Name)
 		}
 		// CloudNativePG defaults inherit and connectionLimit when they are
 		// left out; written out, the Cluster in Git equals the stored one.
-		if r.Inherit == nil || r.ConnectionLimit == nil {
+		if r.Inherit == nil || !r.keys["connectionLimit"] {
 			add("managed role %q: state inherit and connectionLimit (CloudNativePG fills them in otherwise: drift)", r.Name)
 		}
-		login := r.Login != nil && *r.Login
-		if login != (r.PasswordSecret != nil) {
+		if r.Login != (r.PasswordSecret != nil) {
 			add("managed role %q: a login role needs a passwordSecret, and only a login role has one", r.Name)
 		}
 		for _, in := range r.InRoles {
@@ -861,6 +889,9 @@ func TestChecksCatchBugs(t *testing.T) {
 		{"message-queue.yaml", "    passwordSecret: {name: \"{name}-mq-api\"}\n", "", `managed role "mq_api": a login role needs a passwordSecret`},
 		{"message-queue.yaml", "inRoles: [pg_read_all_data]", "inRoles: [pg_write_all_data]", `inRoles "pg_write_all_data" is neither`},
 		{"message-queue.yaml", "    inherit: true\n", "", `managed role "mq_reader": state inherit and connectionLimit`},
+		{"message-queue.yaml", "    connectionLimit: -1\n", "", `managed role "mq_reader": state inherit and connectionLimit`},
+		{"message-queue.yaml", "    inherit: true\n", "    Inherit: true\n", `managed role: unknown field "Inherit"`},
+		{"message-queue.yaml", "    login: true\n", "    login: yes\n", `managed role: json: cannot unmarshal string`},
 		{"mongo-alternative.yaml", "  - {name: shared_preload_libraries, value: \"pg_stat_statements\"}\n", "", `extension "pg_stat_statements" is enabled but its library "pg_stat_statements" is not in shared_preload_libraries`},
 		{"mongo-alternative.yaml", "  - {name: pg_stat_statements.track, value: \"top\"}\n", "", `no pg_stat_statements.* parameter is set`},
 		{"message-queue.yaml", "middlewares: [map-pgmq, strip-prefix, headers]", "middlewares: [map-pgmq, strip-prefix, header]", `middleware "header", which is not defined`},

@@ -11,10 +11,10 @@ package databases
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"regexp"
 	"strings"
 
 	cnpgv1 "github.com/cloudnative-pg/api/pkg/api/v1"
+	"github.com/coredb-dev/coredb/internal/lazyre"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -58,7 +58,7 @@ func Connectable(db string) bool {
 }
 
 // dnsLabel is a name that can follow "<cluster>-" in an object name as is.
-var dnsLabel = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+var dnsLabel = lazyre.New(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
 
 // maxName keeps object names within a DNS label, so tools that copy them
 // into labels (Argo CD, kubectl) never have to truncate.

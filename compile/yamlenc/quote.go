@@ -222,9 +222,10 @@ func compareKeys(a, b string) int {
 
 func keyLess(a, b string) bool {
 	if isASCII(a) && isASCII(b) {
-		return keyLessASCII(a, b)
+		// Bytes are characters: no conversion to runes.
+		return keyLessChars([]byte(a), []byte(b))
 	}
-	return keyLessRunes([]rune(a), []rune(b))
+	return keyLessChars([]rune(a), []rune(b))
 }
 
 func isASCII(s string) bool {
@@ -236,16 +237,32 @@ func isASCII(s string) bool {
 	return true
 }
 
-func isLetterASCII(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
-func isDigitASCII(c byte) bool  { return c >= '0' && c <= '9' }
+// isLetter and isDigit are unicode.IsLetter and unicode.IsDigit, answered
+// without a call for ASCII (all of an ASCII key).
+func isLetter[C byte | rune](c C) bool {
+	if c < utf8.RuneSelf {
+		return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+	}
+	return unicode.IsLetter(rune(c))
+}
 
-// keyLessASCII is keyLessRunes for ASCII text, without converting it.
-func keyLessASCII(a, b string) bool {
+func isDigit[C byte | rune](c C) bool {
+	if c < utf8.RuneSelf {
+		return c >= '0' && c <= '9'
+	}
+	return unicode.IsDigit(rune(c))
+}
+
+// keyLessChars is yaml.v2's keyList.Less for two strings, given as their
+// characters: bytes for ASCII keys, runes otherwise. The ASCII and the
+// Unicode order were two copies of this body; one body for both means a
+// fix to one cannot miss the other.
+func keyLessChars[C byte | rune](a, b []C) bool {
 	for i := 0; i < len(a) && i < len(b); i++ {
 		if a[i] == b[i] {
 			continue
 		}
-		al, bl := isLetterASCII(a[i]), isLetterASCII(b[i])
+		al, bl := isLetter(a[i]), isLetter(b[i])
 		if al && bl {
 			return a[i] < b[i]
 		}
@@ -254,7 +271,7 @@ func keyLessASCII(a, b string) bool {
 		}
 		var an, bn int64
 		if a[i] == '0' || b[i] == '0' {
-			for j := i - 1; j >= 0 && isDigitASCII(a[j]); j-- {
+			for j := i - 1; j >= 0 && isDigit(a[j]); j-- {
 				if a[j] != '0' {
 					an, bn = 1, 1
 					break
@@ -262,10 +279,10 @@ func keyLessASCII(a, b string) bool {
 			}
 		}
 		ai, bi := i, i
-		for ; ai < len(a) && isDigitASCII(a[ai]); ai++ {
+		for ; ai < len(a) && isDigit(a[ai]); ai++ {
 			an = an*10 + int64(a[ai]-'0')
 		}
-		for ; bi < len(b) && isDigitASCII(b[bi]); bi++ {
+		for ; bi < len(b) && isDigit(b[bi]); bi++ {
 			bn = bn*10 + int64(b[bi]-'0')
 		}
 		if an != bn {
@@ -277,44 +294,4 @@ func keyLessASCII(a, b string) bool {
 		return a[i] < b[i]
 	}
 	return len(a) < len(b)
-}
-
-// keyLessRunes is yaml.v2's keyList.Less for two strings.
-func keyLessRunes(ar, br []rune) bool {
-	for i := 0; i < len(ar) && i < len(br); i++ {
-		if ar[i] == br[i] {
-			continue
-		}
-		al, bl := unicode.IsLetter(ar[i]), unicode.IsLetter(br[i])
-		if al && bl {
-			return ar[i] < br[i]
-		}
-		if al || bl {
-			return bl
-		}
-		var an, bn int64
-		if ar[i] == '0' || br[i] == '0' {
-			for j := i - 1; j >= 0 && unicode.IsDigit(ar[j]); j-- {
-				if ar[j] != '0' {
-					an, bn = 1, 1
-					break
-				}
-			}
-		}
-		ai, bi := i, i
-		for ; ai < len(ar) && unicode.IsDigit(ar[ai]); ai++ {
-			an = an*10 + int64(ar[ai]-'0')
-		}
-		for ; bi < len(br) && unicode.IsDigit(br[bi]); bi++ {
-			bn = bn*10 + int64(br[bi]-'0')
-		}
-		if an != bn {
-			return an < bn
-		}
-		if ai != bi {
-			return ai < bi
-		}
-		return ar[i] < br[i]
-	}
-	return len(ar) < len(br)
 }

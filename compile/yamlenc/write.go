@@ -260,33 +260,7 @@ func (e *encoder) writePlain(v string, allowBreaks, root bool) {
 		}
 		return
 	}
-	spaces, breaks := false, false
-	for i := 0; i < len(v); {
-		switch {
-		case v[i] == ' ':
-			if allowBreaks && !spaces && e.column > bestWidth && !isSpace(v, i+1) {
-				e.writeIndent()
-				i++
-			} else {
-				i = e.write(v, i)
-			}
-			spaces = true
-		case isBreak(v, i):
-			if !breaks && v[i] == '\n' {
-				e.putBreak()
-			}
-			i = e.writeBreak(v, i)
-			e.indention = true
-			breaks = true
-		default:
-			if breaks {
-				e.writeIndent()
-			}
-			i = e.write(v, i)
-			e.indention = false
-			spaces, breaks = false, false
-		}
-	}
+	e.writeFolded(v, allowBreaks, false)
 	e.whitespace = false
 	e.indention = false
 	if root {
@@ -297,11 +271,25 @@ func (e *encoder) writePlain(v string, allowBreaks, root bool) {
 // writeSingleQuoted is yaml_emitter_write_single_quoted_scalar.
 func (e *encoder) writeSingleQuoted(v string, allowBreaks bool) {
 	e.writeIndicator("'", true, false, false)
+	e.writeFolded(v, allowBreaks, true)
+	e.writeIndicator("'", false, false, false)
+	e.whitespace = false
+	e.indention = false
+}
+
+// writeFolded writes the text of a plain or a single-quoted scalar, folding
+// at a space past bestWidth when allowBreaks. libyaml has this loop twice,
+// in yaml_emitter_write_plain_scalar and in
+// yaml_emitter_write_single_quoted_scalar; one copy here keeps the two
+// styles from drifting apart. Inside single quotes (quoted) two things
+// differ, as in libyaml: a space that is the first or the last character is
+// never folded at, and a quote is written twice.
+func (e *encoder) writeFolded(v string, allowBreaks, quoted bool) {
 	spaces, breaks := false, false
 	for i := 0; i < len(v); {
 		switch {
 		case v[i] == ' ':
-			if allowBreaks && !spaces && e.column > bestWidth && i > 0 && i < len(v)-1 && !isSpace(v, i+1) {
+			if allowBreaks && !spaces && e.column > bestWidth && (!quoted || i > 0 && i < len(v)-1) && !isSpace(v, i+1) {
 				e.writeIndent()
 				i++
 			} else {
@@ -319,7 +307,7 @@ func (e *encoder) writeSingleQuoted(v string, allowBreaks bool) {
 			if breaks {
 				e.writeIndent()
 			}
-			if v[i] == '\'' {
+			if quoted && v[i] == '\'' {
 				e.put('\'')
 			}
 			i = e.write(v, i)
@@ -327,9 +315,6 @@ func (e *encoder) writeSingleQuoted(v string, allowBreaks bool) {
 			spaces, breaks = false, false
 		}
 	}
-	e.writeIndicator("'", false, false, false)
-	e.whitespace = false
-	e.indention = false
 }
 
 const hexDigits = "0123456789ABCDEF"

@@ -27,6 +27,8 @@ func (r *Regexp) String() string { return r.expr }
 
 func (r *Regexp) MatchString(s string) bool { return r.re().MatchString(s) }
 
+func (r *Regexp) FindStringIndex(s string) []int { return r.re().FindStringIndex(s) }
+
 func (r *Regexp) FindStringSubmatch(s string) []string { return r.re().FindStringSubmatch(s) }
 
 func (r *Regexp) FindAllStringSubmatch(s string, n int) [][]string {

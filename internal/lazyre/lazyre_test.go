@@ -17,6 +17,9 @@ func TestRegexp(t *testing.T) {
 		})
 	}
 	wg.Wait()
+	if got := New(`-\d+$`).FindStringIndex("x-12"); !slices.Equal(got, []int{1, 4}) {
+		t.Errorf("FindStringIndex = %v", got)
+	}
 	if got := r.FindStringSubmatch("a7"); !slices.Equal(got, []string{"a7", "7"}) {
 		t.Errorf("FindStringSubmatch = %q", got)
 	}

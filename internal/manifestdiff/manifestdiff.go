@@ -11,12 +11,9 @@ package manifestdiff
 import (
 	"cmp"
 	"fmt"
-	"maps"
-	"regexp"
 	"slices"
-	"strings"
 
-	gocmp "github.com/google/go-cmp/cmp"
+	"github.com/coredb-dev/coredb/internal/lazyre"
 )
 
 // Key identifies an object the way appliers do. The version is left out:
@@ -153,7 +150,7 @@ const (
 
 // hashSuffix is a trailing content hash: coredb appends 10 hex digits;
 // 8 or more are accepted so other generators' hashes pair up too.
-var hashSuffix = regexp.MustCompile(`-[0-9a-f]{8,}$`)
+var hashSuffix = lazyre.New(`-[0-9a-f]{8,}$`)
 
 // pairKey says which removed and added objects may be one object renamed by
 // a new content hash: same group, kind and namespace, same owning instance
@@ -208,113 +205,22 @@ func pairUp(gone, born []Key, old, new map[Key]map[string]any) map[Key]Key {
 }
 
 // compareObjects lists the differing leaves of two versions of one object,
-// in go-cmp's traversal order (map keys sorted, list items in order), so the
-// output is deterministic. For a replaced object the name is left out: the
-// object's header already says it.
+// map keys sorted and list items in order (see walker), so the output is
+// deterministic. For a replaced object the name is left out: the object's
+// header already says it.
 func compareObjects(k Key, o, n map[string]any, replaced bool) []Field {
-	r := fieldReporter{secret: k.Group == "" && k.Kind == "Secret"}
-	gocmp.Equal(o, n, gocmp.Reporter(&r))
+	w := walker{secret: k.Group == "" && k.Kind == "Secret", report: true}
+	w.compare(o, n, true, true)
 	if replaced {
-		r.fields = slices.DeleteFunc(r.fields, func(f Field) bool { return f.Path == "metadata.name" })
+		w.fields = slices.DeleteFunc(w.fields, func(f Field) bool { return f.Path == "metadata.name" })
 	}
-	return r.fields
+	return w.fields
 }
 
-// fieldReporter collects one Field per differing leaf from go-cmp's walk.
-type fieldReporter struct {
-	path   gocmp.Path
-	fields []Field
-	secret bool // mask the values under data and stringData
-}
+var plainKey = lazyre.New(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
-func (r *fieldReporter) PushStep(ps gocmp.PathStep) { r.path = append(r.path, ps) }
-func (r *fieldReporter) PopStep()                   { r.path = r.path[:len(r.path)-1] }
-
-func (r *fieldReporter) Report(res gocmp.Result) {
-	if res.Equal() {
-		return
-	}
-	vx, vy := r.path.Last().Values()
-	var x, y any
-	if vx.IsValid() {
-		x = vx.Interface()
-	}
-	if vy.IsValid() {
-		y = vy.Interface()
-	}
-	path := fieldPath(r.path)
-	hide := r.secret && (strings.HasPrefix(path, "data") || strings.HasPrefix(path, "stringData"))
-	switch {
-	case !vx.IsValid():
-		r.leaves(Added, path, y, hide)
-	case !vy.IsValid():
-		r.leaves(Removed, path, x, hide)
-	case hide:
-		r.fields = append(r.fields, Field{Path: path, Change: Changed, Secret: true})
-	default:
-		xs, xok := x.(string)
-		ys, yok := y.(string)
-		if xok && yok && (strings.Contains(xs, "\n") || strings.Contains(ys, "\n")) {
-			r.fields = append(r.fields, Field{Path: path, Change: Changed, Lines: Unified(xs, ys, 3)})
-			return
-		}
-		r.fields = append(r.fields, Field{Path: path, Change: Changed, Old: x, New: y})
-	}
-}
-
-// leaves reports an added or removed subtree one leaf per field, so a new
-// block of settings is as readable as a changed one.
-func (r *fieldReporter) leaves(what, path string, v any, hide bool) {
-	switch v := v.(type) {
-	case map[string]any:
-		if len(v) > 0 {
-			for _, k := range slices.Sorted(maps.Keys(v)) {
-				r.leaves(what, path+pathKey(k), v[k], hide)
-			}
-			return
-		}
-	case []any:
-		if len(v) > 0 {
-			for i, e := range v {
-				r.leaves(what, fmt.Sprintf("%s[%d]", path, i), e, hide)
-			}
-			return
-		}
-	}
-	f := Field{Path: path, Change: what, Secret: hide}
-	if !hide {
-		if what == Added {
-			f.New = v
-		} else {
-			f.Old = v
-		}
-	}
-	r.fields = append(r.fields, f)
-}
-
-// fieldPath renders a go-cmp path as a field path: spec.instances,
-// metadata.labels["app.kubernetes.io/name"], spec.containers[0].image.
-// A list item is shown at its index in the new list, or in the old one when
-// it was removed.
-func fieldPath(p gocmp.Path) string {
-	var b strings.Builder
-	for _, step := range p {
-		switch s := step.(type) {
-		case gocmp.MapIndex:
-			b.WriteString(pathKey(fmt.Sprint(s.Key().Interface())))
-		case gocmp.SliceIndex:
-			ix, iy := s.SplitKeys()
-			if iy < 0 {
-				iy = ix
-			}
-			fmt.Fprintf(&b, "[%d]", iy)
-		}
-	}
-	return strings.TrimPrefix(b.String(), ".")
-}
-
-var plainKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-
+// pathKey renders a map key as a step of a field path: spec.instances,
+// metadata.labels["app.kubernetes.io/name"].
 func pathKey(k string) string {
 	if plainKey.MatchString(k) {
 		return "." + k
