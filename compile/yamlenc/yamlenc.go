@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -152,10 +153,24 @@ func (e *encoder) pushIndent(flow, indentless bool) int {
 func (e *encoder) mapping(m map[string]any) error {
 	old := e.pushIndent(false, false)
 	keys := make([]string, 0, len(m))
+	digits := false
 	for k := range m {
 		keys = append(keys, k)
+		digits = digits || strings.ContainsAny(k, "0123456789")
 	}
-	slices.SortFunc(keys, compareKeys)
+	if digits {
+		// yaml.v2's order is not transitive where digit runs meet other
+		// characters ("0A" < "2" < "00002" < "0A"), so a sort's result
+		// would depend on the order it started from, which is the map's,
+		// random: start from the keys' byte order and sort stably, so the
+		// same keys always come out the same way. Where the order is
+		// transitive (every key set yaml.v2 orders the same way twice) the
+		// result is the one it gives.
+		slices.Sort(keys)
+		slices.SortStableFunc(keys, compareKeys)
+	} else {
+		slices.SortFunc(keys, compareKeys)
+	}
 	for _, k := range keys {
 		e.writeIndent()
 		text, tag, st := stringStyle(k)

@@ -210,6 +210,23 @@ func FuzzString(f *testing.F) {
 }
 
 // FuzzKeyOrder: keys are sorted as yaml.v2 sorts them.
+// TestKeyOrderIntransitive: keys on which yaml.v2's order is a cycle (found
+// by FuzzKeyOrder) come out the same on every run, whatever order the map
+// iterates in.
+func TestKeyOrderIntransitive(t *testing.T) {
+	a, b, c := "0A", "2", "00002"
+	if !keyLess(a, b) || !keyLess(b, c) || !keyLess(c, a) {
+		t.Fatal("these keys no longer form a cycle; find others")
+	}
+	m := map[string]any{a: 1, b: 2, c: 3, "x": 4, "1": 5}
+	first := appendString(t, m)
+	for range 200 {
+		if got := appendString(t, map[string]any{c: 3, "1": 5, a: 1, "x": 4, b: 2}); got != first {
+			t.Fatalf("order changed:\n%s\nthen\n%s", first, got)
+		}
+	}
+}
+
 func FuzzKeyOrder(f *testing.F) {
 	f.Add("a10", "a9", "a09")
 	f.Add("é1", "e2", "0")
@@ -224,6 +241,19 @@ func FuzzKeyOrder(f *testing.F) {
 		for _, p := range [][2]string{{a, b}, {b, c}, {a, c}} {
 			if p[0] != p[1] && !keyLess(p[0], p[1]) && !keyLess(p[1], p[0]) {
 				t.Skip("keys yaml.v2 finds equal: it writes them in map order")
+			}
+		}
+		ks := []string{a, b, c}
+		for _, x := range ks {
+			for _, y := range ks {
+				for _, z := range ks {
+					if keyLess(x, y) && keyLess(y, z) && keyLess(z, x) {
+						// yaml.v2 then writes them in an order that depends
+						// on map iteration; TestKeyOrderIntransitive checks
+						// that coredb's does not.
+						t.Skip("yaml.v2's order is not transitive on these keys")
+					}
+				}
 			}
 		}
 		m := map[string]any{a: 1, b: 2, c: 3}
