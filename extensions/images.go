@@ -2,6 +2,7 @@ package extensions
 
 import (
 	_ "embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -21,6 +22,12 @@ import (
 //go:embed images.yaml
 var imagesYAML []byte
 
+// imagesJSON is images.yaml as encoding/json writes it: generated and held
+// to the YAML as catalogJSON is (every render reads this catalog).
+//
+//go:embed images.json
+var imagesJSON []byte
+
 // Targets a family runs on.
 const (
 	TargetCNPG  = "cnpg"  // stock CloudNativePG
@@ -30,21 +37,21 @@ const (
 // Family is a set of operand images with the same contents: one flavour of
 // one or more repositories.
 type Family struct {
-	Name string `yaml:"name"`
+	Name string `yaml:"name" json:",omitempty"`
 	// Repositories are registry/path/name without tag; one ending in "/"
 	// matches every repository below it.
-	Repositories []string `yaml:"repositories"`
+	Repositories []string `yaml:"repositories" json:",omitempty"`
 	// Flavour is the type token of the tag (minimal, standard, system);
 	// empty matches any tag.
-	Flavour     string            `yaml:"flavour"`
-	Target      string            `yaml:"target"`
-	Contrib     bool              `yaml:"contrib"`     // ships PostgreSQL's contrib modules
-	Ships       []string          `yaml:"ships"`       // further catalog entries it ships
-	BarmanCloud bool              `yaml:"barmanCloud"` // has barman-cloud for in-tree backups
-	Trunk       bool              `yaml:"trunk"`       // has the trunk CLI
-	Replacement string            `yaml:"replacement"` // official family replacing it on target cnpg
-	Defaults    map[string]string `yaml:"defaults"`    // Postgres major -> pinned image
-	Source      string            `yaml:"source"`
+	Flavour     string            `yaml:"flavour" json:",omitempty"`
+	Target      string            `yaml:"target" json:",omitempty"`
+	Contrib     bool              `yaml:"contrib" json:",omitempty"`     // ships PostgreSQL's contrib modules
+	Ships       []string          `yaml:"ships" json:",omitempty"`       // further catalog entries it ships
+	BarmanCloud bool              `yaml:"barmanCloud" json:",omitempty"` // has barman-cloud for in-tree backups
+	Trunk       bool              `yaml:"trunk" json:",omitempty"`       // has the trunk CLI
+	Replacement string            `yaml:"replacement" json:",omitempty"` // official family replacing it on target cnpg
+	Defaults    map[string]string `yaml:"defaults" json:",omitempty"`    // Postgres major -> pinned image
+	Source      string            `yaml:"source" json:",omitempty"`
 }
 
 // ShipsEntry reports whether the family's images ship catalog entry e.
@@ -58,14 +65,14 @@ func (f Family) Default(major int) string { return f.Defaults[strconv.Itoa(major
 // ExtensionImage is an official image-volume extension: one name, one
 // pinned image per Debian release, all for Postgres 18.
 type ExtensionImage struct {
-	Name          string            `yaml:"name"`     // volume name: mounted at /extensions/<name>
-	Ships         []string          `yaml:"ships"`    // catalog entries it holds
-	Requires      []string          `yaml:"requires"` // other extension images it needs (by Name)
-	Version       string            `yaml:"version"`  // the extension version it holds
-	LDLibraryPath []string          `yaml:"ld_library_path"`
-	Env           map[string]string `yaml:"env"`    // needs CloudNativePG >= 1.29
-	Images        map[string]string `yaml:"images"` // Debian release -> pinned image
-	Source        string            `yaml:"source"`
+	Name          string            `yaml:"name" json:",omitempty"`     // volume name: mounted at /extensions/<name>
+	Ships         []string          `yaml:"ships" json:",omitempty"`    // catalog entries it holds
+	Requires      []string          `yaml:"requires" json:",omitempty"` // other extension images it needs (by Name)
+	Version       string            `yaml:"version" json:",omitempty"`  // the extension version it holds
+	LDLibraryPath []string          `yaml:"ld_library_path" json:",omitempty"`
+	Env           map[string]string `yaml:"env" json:",omitempty"`    // needs CloudNativePG >= 1.29
+	Images        map[string]string `yaml:"images" json:",omitempty"` // Debian release -> pinned image
+	Source        string            `yaml:"source" json:",omitempty"`
 }
 
 // ExtensionImageMajor is the Postgres major every official extension image
@@ -73,11 +80,23 @@ type ExtensionImage struct {
 const ExtensionImageMajor = 18
 
 type imageCatalog struct {
-	Families        []Family         `yaml:"families"`
-	ExtensionImages []ExtensionImage `yaml:"extensionImages"`
+	Families        []Family         `yaml:"families" json:",omitempty"`
+	ExtensionImages []ExtensionImage `yaml:"extensionImages" json:",omitempty"`
 }
 
-var loadImages = sync.OnceValues(func() (*imageCatalog, error) { return parseImages(imagesYAML) })
+var loadImages = sync.OnceValues(func() (*imageCatalog, error) {
+	var doc derivedImages
+	if err := json.Unmarshal(imagesJSON, &doc); err != nil {
+		return nil, fmt.Errorf("image catalog (images.json): %w", err)
+	}
+	return checkImageCatalog(doc.imageCatalog)
+})
+
+// derivedImages is the form of images.json.
+type derivedImages struct {
+	Comment string `json:"_comment"`
+	imageCatalog
+}
 
 // Families returns every operand image family in catalog order. The result
 // is a copy.
@@ -176,13 +195,28 @@ func cloneFamily(f Family) Family {
 	return f
 }
 
+// parseImages reads and checks images.yaml.
 func parseImages(src []byte) (*imageCatalog, error) {
+	c, err := decodeImages(src)
+	if err != nil {
+		return nil, err
+	}
+	return checkImageCatalog(c)
+}
+
+// decodeImages reads images.yaml strictly.
+func decodeImages(src []byte) (imageCatalog, error) {
 	var c imageCatalog
 	dec := yaml.NewDecoder(strings.NewReader(string(src)))
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil {
-		return nil, fmt.Errorf("image catalog: %w", err)
+		return c, fmt.Errorf("image catalog: %w", err)
 	}
+	return c, nil
+}
+
+// checkImageCatalog reports every problem of an image catalog.
+func checkImageCatalog(c imageCatalog) (*imageCatalog, error) {
 	var errs []error
 	bad := func(name, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("image catalog: %q: %s", name, fmt.Sprintf(format, args...)))
