@@ -117,7 +117,7 @@ func gitFiles(rev, commit, p string) ([]input, error) {
 		if err != nil {
 			return nil, err
 		}
-		return []input{{rev + ":" + filepath.ToSlash(p), src}}, nil
+		return []input{{name: rev + ":" + filepath.ToSlash(p), src: src}}, nil
 	case "tree":
 		// --full-tree: list the tree object itself, not the part of it
 		// under the current directory.
@@ -136,7 +136,7 @@ func gitFiles(rev, commit, p string) ([]input, error) {
 			if err != nil {
 				return nil, err
 			}
-			ins = append(ins, input{name(file), src})
+			ins = append(ins, input{name: name(file), src: src})
 		}
 		return ins, nil // ls-tree lists in name order, as a directory is read
 	}

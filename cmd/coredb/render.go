@@ -188,6 +188,7 @@ func newValidateCmd(stdin io.Reader, stderr io.Writer) *cobra.Command {
 type input struct {
 	name string
 	src  []byte
+	file bool // src is still to be read from the file name
 }
 
 // readInputs expands directories and reads every file (or stdin for "-").
@@ -202,7 +203,7 @@ func readInputs(args []string, stdin io.Reader) ([]input, error) {
 			if err != nil {
 				return nil, fmt.Errorf("reading stdin: %w", err)
 			}
-			ins = append(ins, input{"<stdin>", src})
+			ins = append(ins, input{name: "<stdin>", src: src})
 			continue
 		}
 		paths := []string{a}
@@ -222,12 +223,22 @@ func readInputs(args []string, stdin io.Reader) ([]input, error) {
 				return nil, err
 			}
 			for _, f := range files {
-				src, err := readLimited(f)
-				if err != nil {
-					return nil, err
-				}
-				ins = append(ins, input{f, src})
+				ins = append(ins, input{name: f, file: true})
 			}
+		}
+	}
+	// Files are read in parallel (a fleet is a thousand small reads); the
+	// first error in argument order is the one reported, as reading them
+	// one after another would.
+	errs := make([]error, len(ins))
+	parallel.Each(len(ins), workers(), func(i int) {
+		if ins[i].file {
+			ins[i].src, errs[i] = readLimited(ins[i].name)
+		}
+	})
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
 		}
 	}
 	return ins, nil
@@ -283,7 +294,7 @@ func (o *renderOptions) imageInputs() ([]input, error) {
 		if err == nil && len(docs.CoreDBs) > 0 {
 			return nil, fmt.Errorf("--images %s holds CoreDB documents; give them as inputs instead", f)
 		}
-		out = append(out, input{f, src}) // load errors are reported with the inputs'
+		out = append(out, input{name: f, src: src}) // load errors are reported with the inputs'
 	}
 	return out, nil
 }
