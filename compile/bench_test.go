@@ -6,11 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	cnpgv1 "github.com/cloudnative-pg/api/pkg/api/v1"
 	"github.com/coredb-dev/coredb/compile"
-	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/resource"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"github.com/coredb-dev/coredb/internal/floor"
 	sigsyaml "sigs.k8s.io/yaml"
 )
 
@@ -154,7 +151,7 @@ func BenchmarkFloorSigsYAML1000(b *testing.B) {
 	for b.Loop() {
 		var out []byte
 		for i := range 1000 {
-			c := floorCluster(i)
+			c := floor.Cluster(i)
 			y, err := sigsyaml.Marshal(&c)
 			if err != nil {
 				b.Fatal(err)
@@ -167,47 +164,6 @@ func BenchmarkFloorSigsYAML1000(b *testing.B) {
 		_ = out
 	}
 }
-
-// floorCluster is the Cluster coredb renders for plainSpec(i), typed.
-func floorCluster(i int) cnpgv1.Cluster {
-	name := fmt.Sprintf("db-%04d", i)
-	res := corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("2"), corev1.ResourceMemory: resource.MustParse("4Gi")}
-	return cnpgv1.Cluster{
-		TypeMeta: metav1.TypeMeta{APIVersion: "postgresql.cnpg.io/v1", Kind: "Cluster"},
-		ObjectMeta: metav1.ObjectMeta{
-			Name:        name,
-			Namespace:   fmt.Sprintf("team-%d", i%7),
-			Annotations: map[string]string{"argocd.argoproj.io/sync-options": "Prune=false,Delete=false"},
-			Labels: map[string]string{
-				"app.kubernetes.io/component":  "database",
-				"app.kubernetes.io/instance":   name,
-				"app.kubernetes.io/managed-by": "coredb",
-				"app.kubernetes.io/name":       "coredb",
-				"app.kubernetes.io/part-of":    name,
-			},
-		},
-		Spec: cnpgv1.ClusterSpec{
-			Bootstrap: &cnpgv1.BootstrapConfiguration{InitDB: &cnpgv1.BootstrapInitDB{Database: "app", Owner: "app"}},
-			ImageName: "ghcr.io/cloudnative-pg/postgresql:15.19-202608170814-standard-trixie@sha256:613c7a0417887cd2626a2bfb31fa4e1d86c3088e575fd66bc227007dc69a5487",
-			Instances: 3,
-			PostgresConfiguration: cnpgv1.PostgresConfiguration{Parameters: map[string]string{
-				"checkpoint_completion_target": "0.9",
-				"effective_io_concurrency":     "200",
-				"log_min_duration_statement":   "1000",
-				"maintenance_work_mem":         "256MB",
-				"max_connections":              "200",
-				"random_page_cost":             "1.1",
-				"work_mem":                     fmt.Sprintf("%dMB", 4+i%60),
-			}},
-			PrimaryUpdateMethod:  cnpgv1.PrimaryUpdateMethodSwitchover,
-			ReplicationSlots:     &cnpgv1.ReplicationSlotsConfiguration{HighAvailability: &cnpgv1.ReplicationSlotsHAConfiguration{Enabled: ptr(true)}},
-			Resources:            corev1.ResourceRequirements{Requests: res, Limits: res},
-			StorageConfiguration: cnpgv1.StorageConfiguration{Size: fmt.Sprintf("%dGi", 10+i%200)},
-		},
-	}
-}
-
-func ptr[T any](v T) *T { return &v }
 
 // TestFloorIsCoreDBOutput keeps the floor honest: the typed Cluster it
 // marshals is what coredb renders for the same plain spec, but for what
@@ -227,7 +183,7 @@ func TestFloorIsCoreDBOutput(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c := floorCluster(i)
+		c := floor.Cluster(i)
 		want, err := sigsyaml.Marshal(&c)
 		if err != nil {
 			t.Fatal(err)

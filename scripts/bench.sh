@@ -16,7 +16,11 @@
 #   N stack            N CoreDBs cycling through the ten Tembo Stacks, with
 #                      --drop-unavailable --superuser-access
 #   validate N stack   `coredb validate` of the same; also as a share of render
-# plus a Go hello-world, the floor any Go process pays to start.
+# plus a Go hello-world, the floor any Go process pays to start, and
+# scripts/floor, which prints the same plain database's Cluster from a typed
+# CloudNativePG struct with sigs.k8s.io/yaml: the floor of any Go program
+# linking the types coredb must use. The fleets run twice: on every CPU
+# (coredb's default) and with GOMAXPROCS=1 (one CPU's worth of work).
 #
 # COREDB_BASE=/path/to/coredb pairs every run with a run of that binary
 # (e.g. one built from main) and prints both, for before/after figures taken
@@ -29,6 +33,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 "${GO:-go}" build -o "$tmp/coredb" ./cmd/coredb
+"${GO:-go}" build -o "$tmp/floor" ./scripts/floor
 mkdir "$tmp/hello"
 printf 'package main\n\nfunc main() { println("hello") }\n' > "$tmp/hello/main.go"
 (cd "$tmp/hello" && GO111MODULE=off "${GO:-go}" build -o "$tmp/hello-bin" main.go)
@@ -138,18 +143,34 @@ run1() {
   cpu=$(awk -v u="$u" -v s="$s" 'BEGIN {printf "%.0f", (u + s) * 1000}')
 }
 
+# sequential ARGS...: the run measured just before, on one CPU
+# (GOMAXPROCS=1), unpaired; $wall_ms is left as it was.
+sequential() {
+  local keep_base=$base keep_wall=$wall_ms
+  base=""
+  measure "  with GOMAXPROCS=1" "$runs" env GOMAXPROCS=1 "$@"
+  base=$keep_base wall_ms=$keep_wall
+}
+
 echo "$(nproc) CPUs, $("${GO:-go}" version | cut -d' ' -f3-), $n databases"
 base=""
 measure "go hello-world" $((10 * runs)) "$tmp/hello-bin"
+hello_ms=$wall_ms
+measure "floor (typed, 1 plain)" $((10 * runs)) "$tmp/floor"
+floor_ms=$wall_ms
 base=${COREDB_BASE:-}
 measure "render 1 plain" $((10 * runs)) "$tmp/coredb" render "$tmp/one/db.yaml"
+awk -v r="$wall_ms" -v h="$hello_ms" -v f="$floor_ms" \
+  'BEGIN {printf "render 1 plain: %.1fx the hello-world, %.2fx the floor\n", r / h, r / f}'
 measure "render $n plain" "$runs" "$tmp/coredb" render "$tmp/plain"
+sequential "$tmp/coredb" render "$tmp/plain"
 # The stacks ask for extensions stock CloudNativePG has no source for, in
 # database postgres: render them as examples/flags.txt renders the stack
 # examples.
 stackflags=(--drop-unavailable --superuser-access)
 measure "render $n stack" "$runs" "$tmp/coredb" render "${stackflags[@]}" "$tmp/stack"
 render_ms=$wall_ms render_cpu=$cpu_med_last
+sequential "$tmp/coredb" render "${stackflags[@]}" "$tmp/stack"
 measure "validate $n stack" "$runs" "$tmp/coredb" validate "${stackflags[@]}" "$tmp/stack"
 awk -v v="$wall_ms" -v r="$render_ms" -v vc="$cpu_med_last" -v rc="$render_cpu" \
   'BEGIN {printf "validate / render (stack): %.0f%% of the wall, %.0f%% of the CPU\n", 100 * v / r, 100 * vc / rc}'
