@@ -192,11 +192,12 @@ func firstError(errs []error) error {
 // would own or what carries no meaning: status, creationTimestamp and null
 // values. Empty maps are kept: `emptyDir: {}` means something.
 //
-// The maps come from the object's JSON (numbers kept as written, as
-// json.Number): what sigs.k8s.io/yaml.Marshal starts from too. Kubernetes'
-// unstructured converter gives the same maps, but its first use of a kind
-// walks the whole type (about 15 ms for a Cluster, most of a one-file
-// render), where encoding/json builds its encoders in about 4.
+// The maps are the object's JSON as plain values (numbers kept as written,
+// as json.Number): what sigs.k8s.io/yaml.Marshal starts from too, built
+// without the JSON (jsonvalue.Of). Kubernetes' unstructured converter gives
+// the same maps, but its first use of a kind walks the whole Go type (about
+// 15 ms for a Cluster); encoding/json builds encoders for the whole type too
+// (about 4 ms) and its output must then be read back.
 func canonical(o Object) (map[string]any, error) {
 	u, err := jsonMap(o)
 	if err != nil {
@@ -212,21 +213,18 @@ func canonical(o Object) (map[string]any, error) {
 	return u, nil
 }
 
-// jsonMap is v as a JSON object decoded into plain values, numbers as
-// json.Number: what encoding/json's Decoder with UseNumber gives, read by
-// jsonvalue (a third of the time, FuzzParse holds it to encoding/json).
+// jsonMap is v as its JSON object would decode into plain values, numbers
+// as json.Number: what encoding/json's Decoder with UseNumber gives for
+// json.Marshal's output, built from v directly by jsonvalue.Of (which
+// TestOfMatchesMarshal and FuzzOf hold to encoding/json).
 func jsonMap(v any) (map[string]any, error) {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	tree, err := jsonvalue.Parse(raw)
+	tree, err := jsonvalue.Of(v)
 	if err != nil {
 		return nil, err
 	}
 	u, ok := tree.(map[string]any)
 	if !ok {
-		return nil, fmt.Errorf("not a JSON object: %.40s", raw)
+		return nil, fmt.Errorf("not a JSON object but %T", tree)
 	}
 	return u, nil
 }
