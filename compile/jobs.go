@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	_ "embed"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"net/url"
@@ -12,6 +11,7 @@ import (
 	"strings"
 
 	cnpgv1 "github.com/cloudnative-pg/api/pkg/api/v1"
+	"github.com/coredb-dev/coredb/compile/jsonvalue"
 	"github.com/coredb-dev/coredb/extensions"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -401,11 +401,14 @@ func contentName(base, kind, hash string) string {
 }
 
 // contentHash hashes the ConfigMap data and the Job spec (with the
-// ConfigMap name still empty) as canonical JSON: Go sorts map keys.
+// ConfigMap name still empty) as canonical JSON: Go sorts map keys. The
+// bytes are json.Marshal's, written by jsonvalue.AppendJSON (which skips
+// encoding/json's preparing the whole pod API on first use); the hash is in
+// the Job's name, so they must never change (TestAppendJSONMatchesMarshal).
 func contentHash(data map[string]string, spec batchv1.JobSpec) string {
 	h := sha256.New()
 	for _, v := range []any{data, spec} {
-		raw, err := json.Marshal(v)
+		raw, err := jsonvalue.AppendJSON(nil, v)
 		if err != nil {
 			// Marshalling plain strings and k8s structs cannot fail; fall
 			// back to the printed form rather than panic.

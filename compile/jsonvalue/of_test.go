@@ -132,7 +132,8 @@ type kitchen struct {
 	unexp     int
 }
 
-func TestOfMatchesMarshal(t *testing.T) {
+// ofCases are values that exercise each of encoding/json's rules.
+func ofCases() []any {
 	one := 1
 	k := kitchen{
 		Inner: Inner{A: "a", B: 2}, Other: &Other{A: "oa", D: "d"}, Deeper: Deeper{Inner{A: "deep"}},
@@ -146,14 +147,14 @@ func TestOfMatchesMarshal(t *testing.T) {
 		PT: ptrText{"s"}, Z1: zeroByMethod{7}, Z2: zeroByPtrMethod{9}, Z4: nil,
 		Str: "caf\u00e9 <&> \u2028", Invalid: "bad \xff\xfe utf8", unexp: 3,
 	}
-	checkOf(t, "kitchen pointer", &k)
-	checkOf(t, "kitchen value", k) // nothing addressable: pointer methods unused
-	k.Other = nil
-	k.Z1, k.Z2 = zeroByMethod{1}, zeroByPtrMethod{1}
-	checkOf(t, "kitchen, nil embedded pointer", &k)
-	checkOf(t, "kitchen zero", &kitchen{})
-
-	for _, v := range []any{
+	k2 := k
+	k2.Other = nil
+	k2.Z1, k2.Z2 = zeroByMethod{1}, zeroByPtrMethod{1}
+	return []any{
+		&k,
+		k,   // nothing addressable: pointer methods unused
+		&k2, // a nil embedded pointer, IsZero false
+		&kitchen{},
 		nil, true, 0, -12, uint8(200), 3.0, float32(1e-7), math.MaxFloat64, "s", []any{}, map[string]any{},
 		[]int(nil), map[string]string(nil), &one, []*int{nil, &one}, []byte(nil), []byte{},
 		struct {
@@ -161,8 +162,12 @@ func TestOfMatchesMarshal(t *testing.T) {
 		}{4},
 		map[string]valueMarshaler{"a": {1}}, []ptrMarshaler{{2}}, [1]ptrMarshaler{{3}},
 		struct{ M json.Marshaler }{}, struct{ M json.Marshaler }{valueMarshaler{4}},
-	} {
-		checkOf(t, fmt.Sprintf("%T %v", v, v), v)
+	}
+}
+
+func TestOfMatchesMarshal(t *testing.T) {
+	for i, v := range ofCases() {
+		checkOf(t, fmt.Sprintf("case %d: %T", i, v), v)
 	}
 	// encoding/json refuses these; so must Of.
 	for _, v := range []any{math.NaN(), math.Inf(1), make(chan int), failing{}, json.Number("x1"),
@@ -247,3 +252,40 @@ func BenchmarkViaJSON(b *testing.B) {
 	}
 }
 
+func checkAppend(t *testing.T, label string, v any) {
+	t.Helper()
+	want, wantErr := json.Marshal(v)
+	got, err := AppendJSON(nil, v)
+	if (wantErr == nil) != (err == nil) {
+		t.Fatalf("%s: json.Marshal error %v, AppendJSON error %v", label, wantErr, err)
+	}
+	if wantErr == nil && string(got) != string(want) {
+		t.Fatalf("%s:\n AppendJSON %s\n Marshal    %s", label, got, want)
+	}
+}
+
+// TestAppendJSONMatchesMarshal: the same values as TestOfMatchesMarshal,
+// random objects and strings of every awkward character give json.Marshal's
+// bytes.
+func TestAppendJSONMatchesMarshal(t *testing.T) {
+	for _, v := range ofCases() {
+		checkAppend(t, fmt.Sprintf("%T", v), v)
+	}
+	for seed := range int64(20) {
+		for _, o := range randomObjects(seed) {
+			checkAppend(t, fmt.Sprintf("seed %d %T", seed, o), o)
+		}
+	}
+	for _, s := range []string{"", "plain", "q\"b\\s/", "\b\f\n\r\t\x00\x1f\x7f", "<a href='x'>&amp;</a>",
+		"\u2028\u2029\u00e9\U0001F600", "bad\xff\xc3(\xed\xa0\x80", "\ufffd"} {
+		checkAppend(t, fmt.Sprintf("%q", s), s)
+		checkAppend(t, fmt.Sprintf("key %q", s), map[string]int{s: 1, "a": 2})
+	}
+}
+
+func FuzzAppendString(f *testing.F) {
+	f.Add("a<b>\u2028\xff")
+	f.Fuzz(func(t *testing.T, s string) {
+		checkAppend(t, fmt.Sprintf("%q", s), s)
+	})
+}
