@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 
 	cnpgv1 "github.com/cloudnative-pg/api/pkg/api/v1"
 	"github.com/coredb-dev/coredb/compile/jsonvalue"
@@ -407,18 +408,25 @@ func contentName(base, kind, hash string) string {
 // the Job's name, so they must never change (TestAppendJSONMatchesMarshal).
 func contentHash(data map[string]string, spec batchv1.JobSpec) string {
 	h := sha256.New()
+	buf := hashBuffers.Get().(*[]byte)
+	defer hashBuffers.Put(buf)
 	for _, v := range []any{data, spec} {
-		raw, err := jsonvalue.AppendJSON(nil, v)
+		raw, err := jsonvalue.AppendJSON((*buf)[:0], v)
 		if err != nil {
 			// Marshalling plain strings and k8s structs cannot fail; fall
 			// back to the printed form rather than panic.
 			raw = []byte(fmt.Sprintf("%#v", v))
 		}
+		*buf = raw
 		h.Write(raw)
 		h.Write([]byte{0})
 	}
 	return hex.EncodeToString(h.Sum(nil))[:hashLen]
 }
+
+// hashBuffers hold the JSON being hashed, so a fleet's thousands of hashes
+// do not each grow a buffer from nothing.
+var hashBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
 // podLabels are the labels of the Jobs' pods: the recommended ones only, so
 // changing the CoreDB's own labels does not change the pod template (which

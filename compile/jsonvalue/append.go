@@ -105,12 +105,32 @@ func appendMarshalJSON(b []byte, v reflect.Value) ([]byte, error) {
 	if err != nil {
 		return b, &json.MarshalerError{Type: v.Type(), Err: err}
 	}
+	if !json.Valid(raw) {
+		var compact bytes.Buffer
+		err := json.Compact(&compact, raw) // for encoding/json's error
+		return b, &json.MarshalerError{Type: v.Type(), Err: err}
+	}
+	if !needsCompacting(raw) {
+		return append(b, raw...), nil // the usual case: "10Gi", a timestamp
+	}
 	var compact, escaped bytes.Buffer
 	if err := json.Compact(&compact, raw); err != nil {
 		return b, &json.MarshalerError{Type: v.Type(), Err: err}
 	}
 	json.HTMLEscape(&escaped, compact.Bytes())
 	return append(b, escaped.Bytes()...), nil
+}
+
+// needsCompacting reports whether valid JSON has white space or characters
+// encoding/json escapes in a Marshaler's output (<, >, &, U+2028, U+2029).
+func needsCompacting(raw []byte) bool {
+	for _, c := range raw {
+		switch c {
+		case ' ', '\t', '\n', '\r', '<', '>', '&', 0xE2:
+			return true
+		}
+	}
+	return false
 }
 
 func appendMarshalText(b []byte, v reflect.Value) ([]byte, error) {
