@@ -91,9 +91,10 @@ const DefaultCNPGVersion = "1.28"
 // warnings, and an ErrorList with every error found; objects are only
 // returned when there are no errors.
 //
-// Each CoreDB is compiled once: after its build Compile drops the source
-// positions nothing reports at any more (a fleet's would otherwise stay in
-// memory until the last CoreDB has compiled), and a build needs them all.
+// Each CoreDB is compiled once: after its build Compile drops its spec and
+// the source positions nothing reports at any more (a fleet's would
+// otherwise stay in memory until the last CoreDB has compiled), and a build
+// needs them all.
 // Load it again to compile it again; a second Compile of the same CoreDB is
 // an error, not a wrong result.
 func Compile(dbs []*CoreDB, opts Options) ([]Object, ErrorList, error) {
@@ -162,6 +163,9 @@ func compileFleet(dbs []*CoreDB, opts Options, encode bool) ([]built, ErrorList,
 		// stack's too, hundreds) would otherwise stay alive with every other
 		// CoreDB's until the whole fleet has compiled.
 		db.src.keep("", "metadata", "metadata.name")
+		// Nor is the spec read again; a stacked one holds the whole merged
+		// stack. Its objects and reports are all there is to keep.
+		db.Spec = Spec{}
 		out := built{objs: b.objs, errs: b.errs}
 		for _, o := range b.objs {
 			out.ids = append(out.ids, identOf(o))
