@@ -98,7 +98,7 @@ const DefaultCNPGVersion = "1.28"
 // Load it again to compile it again; a second Compile of the same CoreDB is
 // an error, not a wrong result.
 func Compile(dbs []*CoreDB, opts Options) ([]Object, ErrorList, error) {
-	builds, warns, err := compileFleet(dbs, opts, false)
+	builds, warns, err := compileFleet(dbs, opts, keepObjects)
 	if err != nil {
 		return nil, warns, err
 	}
@@ -126,12 +126,23 @@ func identOf(o Object) ident {
 	return ident{o.GetObjectKind().GroupVersionKind().Kind, o.GetNamespace(), o.GetName()}
 }
 
-// compileFleet builds every CoreDB and checks the fleet. With encode, each
-// CoreDB's objects are encoded as YAML documents by the worker that built
-// them, as soon as they are built, and the typed objects are dropped: a
-// document is a tenth of the memory of the Go object it came from, so a
-// fleet's peak memory is its output, not its objects (issue 13).
-func compileFleet(dbs []*CoreDB, opts Options, encode bool) ([]built, ErrorList, error) {
+// keep is what compileFleet keeps of each CoreDB's objects.
+type keep int
+
+const (
+	keepObjects   keep = iota // the typed objects (Compile)
+	keepDocuments             // their YAML documents (Render)
+	keepNames                 // their identities only (Validate)
+)
+
+// compileFleet builds every CoreDB and checks the fleet. With keepDocuments,
+// each CoreDB's objects are encoded as YAML documents by the worker that
+// built them, as soon as they are built, and the typed objects are dropped:
+// a document is a tenth of the memory of the Go object it came from, so a
+// fleet's peak memory is its output, not its objects (issue 13). With
+// keepNames nothing of the objects is kept but what the duplicate check
+// needs.
+func compileFleet(dbs []*CoreDB, opts Options, what keep) ([]built, ErrorList, error) {
 	for _, db := range dbs {
 		if db.src.trimmed {
 			return nil, nil, ErrorList{{Msg: sprintf("compile: CoreDB %q (%s) was compiled before; Load it again to compile it again", db.Metadata.Name, db.src.file)}}
@@ -170,8 +181,13 @@ func compileFleet(dbs []*CoreDB, opts Options, encode bool) ([]built, ErrorList,
 		for _, o := range b.objs {
 			out.ids = append(out.ids, identOf(o))
 		}
-		if encode && len(b.errs.Errors()) == 0 {
-			out.docs, encodeErrs[i] = encodeDocuments(b.objs)
+		switch what {
+		case keepDocuments:
+			if len(b.errs.Errors()) == 0 {
+				out.docs, encodeErrs[i] = encodeDocuments(b.objs)
+			}
+			out.objs = nil
+		case keepNames:
 			out.objs = nil
 		}
 		builds[i] = out

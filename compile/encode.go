@@ -123,7 +123,7 @@ type Document struct {
 // WriteDocuments writes are the bytes EncodeTo writes for Compile's objects
 // (TestRenderMatchesEncode).
 func Render(dbs []*CoreDB, opts Options) ([]Document, ErrorList, error) {
-	builds, warns, err := compileFleet(dbs, opts, true)
+	builds, warns, err := compileFleet(dbs, opts, keepDocuments)
 	if err != nil {
 		return nil, warns, err
 	}
@@ -142,6 +142,23 @@ func Render(dbs []*CoreDB, opts Options) ([]Document, ErrorList, error) {
 		)
 	})
 	return docs, warns, nil
+}
+
+// Validate is Compile for a check: the same warnings and errors, and the
+// objects it would render only as their kind, namespace and name (Document
+// without YAML), so a fleet's objects are not held in memory.
+func Validate(dbs []*CoreDB, opts Options) ([]Document, ErrorList, error) {
+	builds, warns, err := compileFleet(dbs, opts, keepNames)
+	if err != nil {
+		return nil, warns, err
+	}
+	var refs []Document
+	for _, b := range builds {
+		for _, id := range b.ids {
+			refs = append(refs, Document{Kind: id.kind, Namespace: id.namespace, Name: id.name})
+		}
+	}
+	return refs, warns, nil
 }
 
 // WriteDocuments writes documents as one YAML stream, in the order given.

@@ -190,3 +190,38 @@ spec: {replicas: 1, stack: {name: MachineLearning}}
 		t.Errorf("no duplicate reported:\n%v", err)
 	}
 }
+
+// TestValidateMatchesCompile: Validate reports what Compile reports and
+// names the objects Compile builds, in the same order, on every example as
+// one fleet, on both targets, with and without the flags that make them
+// render.
+func TestValidateMatchesCompile(t *testing.T) {
+	for _, target := range []string{"cnpg", "tembo"} {
+		for _, permissive := range []bool{true, false} {
+			opts := func(sets []*compile.ImageSet) compile.Options {
+				o := compile.Options{Target: target, ImageSets: sets, Workers: 2}
+				o.DropUnavailable, o.SuperuserAccess, o.AllowTrunkPreloads = permissive, permissive, permissive
+				return o
+			}
+			dbs, sets := loadExamples(t, target)
+			objs, wantWarns, wantErr := compile.Compile(dbs, opts(sets))
+			dbs, sets = loadExamples(t, target)
+			refs, warns, err := compile.Validate(dbs, opts(sets))
+			if d := cmp.Diff(wantWarns.Error(), warns.Error()); d != "" {
+				t.Errorf("%s %v: warnings differ:\n%s", target, permissive, d)
+			}
+			if fmt.Sprint(wantErr) != fmt.Sprint(err) {
+				t.Errorf("%s %v: errors differ:\n%v\n%v", target, permissive, wantErr, err)
+			}
+			if len(refs) != len(objs) {
+				t.Fatalf("%s %v: %d names for %d objects", target, permissive, len(refs), len(objs))
+			}
+			for i, o := range objs {
+				r := refs[i]
+				if r.Kind != o.GetObjectKind().GroupVersionKind().Kind || r.Namespace != o.GetNamespace() || r.Name != o.GetName() || r.YAML != nil {
+					t.Errorf("%s %v: object %d is %s %s/%s, Validate names %+v", target, permissive, i, o.GetObjectKind().GroupVersionKind().Kind, o.GetNamespace(), o.GetName(), r)
+				}
+			}
+		}
+	}
+}

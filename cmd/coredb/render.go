@@ -176,7 +176,7 @@ func newValidateCmd(stdin io.Reader, stderr io.Writer) *cobra.Command {
 		Example: "  coredb validate examples/",
 		Args:    argsAtLeast(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			_, err := compileInputs(args, stdin, stderr, opts)
+			_, err := buildInputs(args, stdin, stderr, opts, compile.Validate)
 			return err
 		},
 	}
@@ -336,7 +336,7 @@ func buildInputs[T any](args []string, stdin io.Reader, stderr io.Writer, opts r
 	return out, nil
 }
 
-// buildFunc is compile.Compile or compile.Render.
+// buildFunc is compile.Compile, compile.Render or compile.Validate.
 type buildFunc[T any] func([]*compile.CoreDB, compile.Options) ([]T, compile.ErrorList, error)
 
 // compileSources loads and compiles inputs. It returns every warning and
