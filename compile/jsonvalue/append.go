@@ -215,29 +215,15 @@ func rawMapKey(k reflect.Value, t reflect.Type) (string, error) {
 func appendObject(b []byte, v reflect.Value) ([]byte, error) {
 	fields := structFields(v.Type())
 	if fields.fallback {
-		x := v.Interface()
-		if v.CanAddr() {
-			x = v.Addr().Interface()
-		}
-		raw, err := json.Marshal(x)
+		raw, err := marshalWhole(v)
 		return append(b, raw...), err
 	}
 	b = append(b, '{')
 	first := true
-fields:
 	for i := range fields.list {
 		f := &fields.list[i]
-		fv := v
-		for _, x := range f.index {
-			if fv.Kind() == reflect.Pointer {
-				if fv.IsNil() {
-					continue fields
-				}
-				fv = fv.Elem()
-			}
-			fv = fv.Field(x)
-		}
-		if f.omitEmpty && isEmpty(fv) || f.omitZero && f.isZero(fv) {
+		fv, ok := f.value(v)
+		if !ok {
 			continue
 		}
 		if !first {

@@ -290,31 +290,17 @@ func mapKey(k reflect.Value, t reflect.Type) (string, error) {
 func object(v reflect.Value) (any, error) {
 	fields := structFields(v.Type())
 	if fields.fallback {
-		x := v.Interface()
-		if v.CanAddr() {
-			x = v.Addr().Interface() // so fields' pointer methods are used, as they would be
-		}
-		b, err := json.Marshal(x)
+		b, err := marshalWhole(v)
 		if err != nil {
 			return nil, err
 		}
 		return Parse(b)
 	}
 	out := make(map[string]any, len(fields.list))
-fields:
 	for i := range fields.list {
 		f := &fields.list[i]
-		fv := v
-		for _, x := range f.index {
-			if fv.Kind() == reflect.Pointer {
-				if fv.IsNil() {
-					continue fields
-				}
-				fv = fv.Elem()
-			}
-			fv = fv.Field(x)
-		}
-		if f.omitEmpty && isEmpty(fv) || f.omitZero && f.isZero(fv) {
+		fv, ok := f.value(v)
+		if !ok {
 			continue
 		}
 		e, err := of(fv)
@@ -324,6 +310,37 @@ fields:
 		out[f.name] = e
 	}
 	return out, nil
+}
+
+// marshalWhole is json.Marshal of a struct Of does not walk itself, through
+// its pointer where it is addressable, so that its fields' pointer methods
+// are used as they would be.
+func marshalWhole(v reflect.Value) ([]byte, error) {
+	x := v.Interface()
+	if v.CanAddr() {
+		x = v.Addr().Interface()
+	}
+	return json.Marshal(x)
+}
+
+// value is field f of struct v as encoding/json writes it; ok is false
+// where a nil embedded pointer hides it, or omitempty or omitzero leave it
+// out.
+func (f *field) value(v reflect.Value) (fv reflect.Value, ok bool) {
+	fv = v
+	for _, x := range f.index {
+		if fv.Kind() == reflect.Pointer {
+			if fv.IsNil() {
+				return fv, false
+			}
+			fv = fv.Elem()
+		}
+		fv = fv.Field(x)
+	}
+	if f.omitEmpty && isEmpty(fv) || f.omitZero && f.isZero(fv) {
+		return fv, false
+	}
+	return fv, true
 }
 
 // isEmpty is encoding/json's isEmptyValue, for omitempty.
