@@ -438,11 +438,11 @@ func TestPGExtensionJob(t *testing.T) {
 
 	t.Run("enabled false drops it", func(t *testing.T) {
 		setEnabled(t, tour, "hstore", "app", false)
+		w := wantState(t, tour) // before Compile, which drops the spec it built
 		r := e.runSQLJob(t, renderDB(t, tour))
 		if r.code != 0 {
 			t.Fatalf("exit %d:\n%s", r.code, r.output)
 		}
-		w := wantState(t, tour)
 		if _, still := w["app"]["hstore"]; still {
 			t.Fatal("test bug: hstore still wanted")
 		}
