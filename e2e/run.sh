@@ -632,6 +632,23 @@ rt_restart() {
 	RT_LIVE=0
 	referee restart >"$1" 2>&1 && STARTED=1
 }
+# rt_start LABEL DIR PLAN: a fresh referee (unless none has run an instance
+# yet) running the plan's Cluster with CNPG's instance manager until it is
+# Ready. On failure it reports why (the restart's log, or the last lines of
+# the instance's and Postgres' own errors) and returns 1. Both the main
+# runtime loop and day two start their instances with it.
+rt_start() {
+	local label=$1 d=$2 plan=$3
+	if ! rt_restart "$d/restart.log"; then
+		fail "runtime: $label: referee restart failed"; tail -n 20 "$d/restart.log" | indent; return 1
+	fi
+	RT_LIVE=1 # even a failed start may leave a process behind
+	if ! referee instance "$(awk -F'\t' '$1 == "RENDER" {print $2}' "$plan")" >"$d/instance.log" 2>&1; then
+		fail "runtime: $label: the Cluster did not become Ready"
+		{ nolog <"$d/instance.log" | tail -n 5; rt_postgres_error; } 2>/dev/null | indent
+		return 1
+	fi
+}
 rt_postgres_error() { # Postgres' own errors, from the instance manager's logs
 	tool pglog "$REFEREE_HOME"/run/logs/instance-*.log | head -n 5
 }
@@ -772,14 +789,8 @@ else
 		d="$rt/$i"
 		plan="$d/plan"
 		t=$(date +%s.%N)
-		if ! rt_restart "$d/restart.log"; then
-			RT_FAILED=$((RT_FAILED + 1)); fail "runtime: $label: referee restart failed"; tail -n 20 "$d/restart.log" | indent; continue
-		fi
-		RT_LIVE=1 # even a failed start may leave a process behind
-		if ! referee instance "$(awk -F'\t' '$1 == "RENDER" {print $2}' "$plan")" >"$d/instance.log" 2>&1; then
-			RT_FAILED=$((RT_FAILED + 1)); fail "runtime: $label: the Cluster did not become Ready"
-			{ nolog <"$d/instance.log" | tail -n 5; rt_postgres_error; } | indent
-			continue
+		if ! rt_start "$label" "$d" "$plan"; then
+			RT_FAILED=$((RT_FAILED + 1)); continue
 		fi
 		ok=1
 		rt_check "$label" "$d" "$plan" || ok=0
@@ -819,11 +830,7 @@ else
 		fi
 		if [[ -z "$prev" ]]; then
 			RT_LIVE=1 # a fresh referee: the day-two apply above left Cluster daytwo/ledger in it
-			if ! rt_restart "$d/restart.log" || ! RT_LIVE=1 || ! referee instance "$(awk -F'\t' '$1 == "RENDER" {print $2}' "$d/plan")" >"$d/instance.log" 2>&1; then
-				fail "runtime: day two $step: the Cluster did not become Ready"
-				{ nolog <"$d/instance.log" | tail -n 5; rt_postgres_error; } 2>/dev/null | indent
-				break
-			fi
+			rt_start "day two $step" "$d" "$d/plan" || break
 		elif ! k apply -f "$d/render.yaml" >"$d/apply.out" 2>&1; then
 			fail "runtime: day two $step: kubectl apply failed"; clip <"$d/apply.out"; break
 		fi
