@@ -10,17 +10,12 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-
-	"go.yaml.in/yaml/v3"
 )
 
 // The image catalog (images.yaml): which Postgres images a Cluster can run,
 // what each ships, and the official image-volume extension images. Like the
 // extension catalog it is data with a source for every fact; compile/sources
 // holds the logic that resolves a spec against it.
-
-//go:embed images.yaml
-var imagesYAML []byte
 
 // imagesJSON is images.yaml as encoding/json writes it: generated and held
 // to the YAML as catalogJSON is (every render reads this catalog).
@@ -193,26 +188,6 @@ func cloneFamily(f Family) Family {
 	f.Ships = slices.Clone(f.Ships)
 	f.Defaults = maps.Clone(f.Defaults)
 	return f
-}
-
-// parseImages reads and checks images.yaml.
-func parseImages(src []byte) (*imageCatalog, error) {
-	c, err := decodeImages(src)
-	if err != nil {
-		return nil, err
-	}
-	return checkImageCatalog(c)
-}
-
-// decodeImages reads images.yaml strictly.
-func decodeImages(src []byte) (imageCatalog, error) {
-	var c imageCatalog
-	dec := yaml.NewDecoder(strings.NewReader(string(src)))
-	dec.KnownFields(true)
-	if err := dec.Decode(&c); err != nil {
-		return c, fmt.Errorf("image catalog: %w", err)
-	}
-	return c, nil
 }
 
 // checkImageCatalog reports every problem of an image catalog.
