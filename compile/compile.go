@@ -184,7 +184,7 @@ func compileFleet(dbs []*CoreDB, opts Options, what keep) ([]built, ErrorList, e
 		switch what {
 		case keepDocuments:
 			if len(b.errs.Errors()) == 0 {
-				out.docs, encodeErrs[i] = encodeDocuments(b.objs)
+				out.docs, encodeErrs[i] = encodeDocuments(b.objs, out.ids)
 			}
 			out.objs = nil
 		case keepNames:

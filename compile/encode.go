@@ -2,7 +2,6 @@ package compile
 
 import (
 	"bytes"
-	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/coredb-dev/coredb/compile/jsonvalue"
 	"github.com/coredb-dev/coredb/compile/yamlenc"
-	"github.com/coredb-dev/coredb/internal/parallel"
 )
 
 // Format is an output format.
@@ -37,31 +35,19 @@ func Encode(objs []Object, format Format) ([]byte, error) {
 // EncodeTo writes what Encode returns to w. YAML is written one object at a
 // time, so memory holds the objects and one document, not the whole stream
 // (a thousand databases render tens of megabytes). An error from w, or from
-// an object that cannot be encoded, can leave a partial stream on w.
+// an object that cannot be encoded, can leave a partial stream on w. (A
+// fleet's YAML is encoded in parallel as it builds: Render.)
 func EncodeTo(w io.Writer, objs []Object, format Format) error {
-	return EncodeParallel(w, objs, format, 1)
-}
-
-// encodeWindow is how many documents per worker EncodeParallel encodes
-// before writing them: enough that a worker rarely waits for another, few
-// enough that memory holds a few hundred documents, not the stream.
-const encodeWindow = 32
-
-// EncodeParallel is EncodeTo with the documents encoded on up to workers
-// goroutines. The bytes are the same for every number of workers: each
-// document is encoded on its own into its own buffer, and the buffers are
-// written in stream order.
-func EncodeParallel(w io.Writer, objs []Object, format Format, workers int) error {
 	sorted := sortObjects(objs)
 	switch format {
 	case FormatJSON:
 		items := make([]any, len(sorted))
-		errs := make([]error, len(sorted))
-		parallel.Each(len(sorted), workers, func(i int) {
-			items[i], errs[i] = canonical(sorted[i])
-		})
-		if err := firstError(errs); err != nil {
-			return err // the first in stream order, as a sequential run
+		for i, o := range sorted {
+			u, err := canonical(o)
+			if err != nil {
+				return err
+			}
+			items[i] = u
 		}
 		list := map[string]any{"apiVersion": "v1", "kind": "List", "items": items}
 		out, err := json.MarshalIndent(list, "", "  ")
@@ -71,21 +57,14 @@ func EncodeParallel(w io.Writer, objs []Object, format Format, workers int) erro
 		_, err = w.Write(append(out, '\n'))
 		return err
 	case FormatYAML, "":
-		window := encodeWindow * max(workers, 1)
-		docs := make([][]byte, min(window, len(sorted)))
-		errs := make([]error, len(docs))
-		for start := 0; start < len(sorted); start += window {
-			batch := sorted[start:min(start+window, len(sorted))]
-			parallel.Each(len(batch), workers, func(i int) {
-				docs[i], errs[i] = encodeDocument(docs[i][:0], batch[i], start+i > 0)
-			})
-			for i := range batch {
-				if errs[i] != nil {
-					return errs[i]
-				}
-				if _, err := w.Write(docs[i]); err != nil {
-					return err
-				}
+		var doc []byte
+		for i, o := range sorted {
+			var err error
+			if doc, err = encodeDocument(doc[:0], o, i > 0); err != nil {
+				return err
+			}
+			if _, err := w.Write(doc); err != nil {
+				return err
 			}
 		}
 		return nil
@@ -117,6 +96,8 @@ type Document struct {
 	YAML                  []byte // the document, without a "---" line
 }
 
+func (d Document) ident() ident { return ident{d.Kind, d.Namespace, d.Name} }
+
 // Render is Compile followed by Encode in YAML, in less memory: each
 // CoreDB's objects are encoded by the worker that built them, right after
 // the build, and only the documents are kept, in stream order. The bytes
@@ -133,14 +114,7 @@ func Render(dbs []*CoreDB, opts Options) ([]Document, ErrorList, error) {
 	}
 	// The order of sortObjects: stable, so documents that compare equal
 	// (none in a fleet that passed the duplicate check) keep input order.
-	slices.SortStableFunc(docs, func(a, b Document) int {
-		return cmp.Or(
-			cmp.Compare(rankOf(a.Kind), rankOf(b.Kind)),
-			cmp.Compare(a.Kind, b.Kind),
-			cmp.Compare(a.Namespace, b.Namespace),
-			cmp.Compare(a.Name, b.Name),
-		)
-	})
+	slices.SortStableFunc(docs, func(a, b Document) int { return compareIdents(a.ident(), b.ident()) })
 	return docs, warns, nil
 }
 
@@ -176,20 +150,20 @@ func WriteDocuments(w io.Writer, docs []Document) error {
 	return nil
 }
 
-// encodeDocuments encodes one CoreDB's objects, each into a buffer of its
-// own size (a shared scratch buffer takes the growing).
-func encodeDocuments(objs []Object) ([]Document, error) {
+// encodeDocuments encodes one CoreDB's objects, whose identities are ids,
+// each into a buffer of its own size (a shared scratch buffer takes the
+// growing).
+func encodeDocuments(objs []Object, ids []ident) ([]Document, error) {
 	scratch := scratchBuffers.Get().(*[]byte)
 	defer scratchBuffers.Put(scratch)
 	docs := make([]Document, 0, len(objs))
-	for _, o := range objs {
+	for i, o := range objs {
 		b, err := encodeDocument((*scratch)[:0], o, false)
 		*scratch = b
 		if err != nil {
 			return nil, err
 		}
-		id := identOf(o)
-		docs = append(docs, Document{Kind: id.kind, Namespace: id.namespace, Name: id.name, YAML: bytes.Clone(b)})
+		docs = append(docs, Document{Kind: ids[i].kind, Namespace: ids[i].namespace, Name: ids[i].name, YAML: bytes.Clone(b)})
 	}
 	return docs, nil
 }

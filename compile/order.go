@@ -39,14 +39,17 @@ func rankOf(kind string) int {
 // stream does not depend on the order of inputs or of building.
 func sortObjects(objs []Object) []Object {
 	out := slices.Clone(objs)
-	slices.SortStableFunc(out, func(a, b Object) int {
-		ka, kb := a.GetObjectKind().GroupVersionKind().Kind, b.GetObjectKind().GroupVersionKind().Kind
-		return cmp.Or(
-			cmp.Compare(rankOf(ka), rankOf(kb)),
-			cmp.Compare(ka, kb),
-			cmp.Compare(a.GetNamespace(), b.GetNamespace()),
-			cmp.Compare(a.GetName(), b.GetName()),
-		)
-	})
+	slices.SortStableFunc(out, func(a, b Object) int { return compareIdents(identOf(a), identOf(b)) })
 	return out
+}
+
+// compareIdents is the stream order: kind rank, kind, namespace and name.
+// Objects (sortObjects) and documents (Render) are sorted by it.
+func compareIdents(a, b ident) int {
+	return cmp.Or(
+		cmp.Compare(rankOf(a.kind), rankOf(b.kind)),
+		cmp.Compare(a.kind, b.kind),
+		cmp.Compare(a.namespace, b.namespace),
+		cmp.Compare(a.name, b.name),
+	)
 }

@@ -48,8 +48,9 @@ func loadExamples(t *testing.T, target string) ([]*compile.CoreDB, []*compile.Im
 	return dbs, sets
 }
 
-// TestParallelSameOutput proves that building CoreDBs and encoding documents
-// on several goroutines (Options.Workers, EncodeParallel) changes nothing:
+// TestParallelSameOutput proves that building CoreDBs on several goroutines
+// (Options.Workers) changes nothing (encoding them as they build is
+// TestRenderMatchesEncode's):
 // the same objects in the same bytes, the same warnings and errors in the
 // same order, for every example as one fleet on both targets, with the flags
 // that make them render and without (where many are refused). Under -race
@@ -80,10 +81,10 @@ func TestParallelSameOutput(t *testing.T) {
 						return r
 					}
 					var y, j bytes.Buffer
-					if err := compile.EncodeParallel(&y, objs, compile.FormatYAML, workers); err != nil {
+					if err := compile.EncodeTo(&y, objs, compile.FormatYAML); err != nil {
 						t.Fatal(err)
 					}
-					if err := compile.EncodeParallel(&j, objs, compile.FormatJSON, workers); err != nil {
+					if err := compile.EncodeTo(&j, objs, compile.FormatJSON); err != nil {
 						t.Fatal(err)
 					}
 					r.yaml, r.json = y.Bytes(), j.Bytes()

@@ -156,7 +156,7 @@ for --namespace.`,
 			}
 			// Everything has compiled: errors were all reported and nothing
 			// printed.
-			if err := compile.EncodeParallel(w, objs, compile.Format(opts.output), workers()); err != nil {
+			if err := compile.EncodeTo(w, objs, compile.Format(opts.output)); err != nil {
 				return err
 			}
 			return w.Flush()
