@@ -56,14 +56,14 @@ func appendValue(b []byte, v reflect.Value) ([]byte, error) {
 		if err != nil {
 			return b, err
 		}
-		return append(b, n.(json.Number)...), nil
+		return append(b, n...), nil
 	case reflect.String:
 		if t == numberType {
 			n, err := numberString(v.String())
 			if err != nil {
 				return b, err
 			}
-			return append(b, n.(json.Number)...), nil
+			return append(b, n...), nil
 		}
 		return appendString(b, v.String()), nil
 	case reflect.Interface, reflect.Pointer:

@@ -159,19 +159,11 @@ func (p *parser) object(depth int) (any, error) {
 			return nil, err
 		}
 		p.kvs = append(p.kvs, kv{k, v})
-		p.space()
-		if p.i >= len(p.data) {
-			return nil, p.errorf("unexpected end of input in an object")
+		if more, err := p.next('}', "an object"); err != nil {
+			return nil, err
+		} else if !more {
+			break
 		}
-		if p.data[p.i] == ',' {
-			p.i++
-			continue
-		}
-		if p.data[p.i] != '}' {
-			return nil, p.errorf("want ',' or '}' in an object")
-		}
-		p.i++
-		break
 	}
 	// The members were collected first so that the map is made at its final
 	// size: growing maps member by member was much of encoding/json's cost.
@@ -202,19 +194,11 @@ func (p *parser) array(depth int) (any, error) {
 			return nil, err
 		}
 		p.vals = append(p.vals, v)
-		p.space()
-		if p.i >= len(p.data) {
-			return nil, p.errorf("unexpected end of input in an array")
+		if more, err := p.next(']', "an array"); err != nil {
+			return nil, err
+		} else if !more {
+			break
 		}
-		if p.data[p.i] == ',' {
-			p.i++
-			continue
-		}
-		if p.data[p.i] != ']' {
-			return nil, p.errorf("want ',' or ']' in an array")
-		}
-		p.i++
-		break
 	}
 	// Made at its final size, as objects are.
 	a := make([]any, len(p.vals)-base)
@@ -222,6 +206,24 @@ func (p *parser) array(depth int) (any, error) {
 	clear(p.vals[base:])
 	p.vals = p.vals[:base]
 	return a, nil
+}
+
+// next moves past what follows an item of an object or array: a ',' (more
+// is true) or the closing byte.
+func (p *parser) next(closing byte, in string) (more bool, err error) {
+	p.space()
+	if p.i >= len(p.data) {
+		return false, p.errorf("unexpected end of input in %s", in)
+	}
+	switch p.data[p.i] {
+	case ',':
+		p.i++
+		return true, nil
+	case closing:
+		p.i++
+		return false, nil
+	}
+	return false, p.errorf("want ',' or '%c' in %s", closing, in)
 }
 
 // key reads a string that is an object key; keys repeat, so each distinct

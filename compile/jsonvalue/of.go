@@ -71,10 +71,10 @@ func of(v reflect.Value) (any, error) {
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
 		return json.Number(strconv.FormatUint(v.Uint(), 10)), nil
 	case reflect.Float32, reflect.Float64:
-		return float(v.Float(), t.Bits())
+		return number(float(v.Float(), t.Bits()))
 	case reflect.String:
 		if t == numberType {
-			return numberString(v.String())
+			return number(numberString(v.String()))
 		}
 		return validString(v.String()), nil
 	case reflect.Interface:
@@ -179,10 +179,18 @@ func marshalText(v reflect.Value) (any, error) {
 	return validString(string(b)), nil
 }
 
+// number is n as a tree value: nil, not an empty json.Number, on error.
+func number(n json.Number, err error) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
 // float formats as encoding/json's floatEncoder does.
-func float(f float64, bits int) (any, error) {
+func float(f float64, bits int) (json.Number, error) {
 	if math.IsInf(f, 0) || math.IsNaN(f) {
-		return nil, &json.UnsupportedValueError{Str: strconv.FormatFloat(f, 'g', -1, bits)}
+		return "", &json.UnsupportedValueError{Str: strconv.FormatFloat(f, 'g', -1, bits)}
 	}
 	format := byte('f')
 	if abs := math.Abs(f); abs != 0 {
@@ -203,15 +211,16 @@ func float(f float64, bits int) (any, error) {
 
 // numberString is a json.Number as encoding/json writes it: "" as 0, and an
 // error for text that is not a number.
-func numberString(s string) (any, error) {
+func numberString(s string) (json.Number, error) {
 	if s == "" {
 		s = "0"
 	}
 	n, err := Parse([]byte(s))
-	if _, ok := n.(json.Number); err != nil || !ok {
-		return nil, fmt.Errorf("json: invalid number literal %q", s)
+	num, ok := n.(json.Number)
+	if err != nil || !ok {
+		return "", fmt.Errorf("json: invalid number literal %q", s)
 	}
-	return n, nil
+	return num, nil
 }
 
 // validString is s with each byte that is not valid UTF-8 replaced by
