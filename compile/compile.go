@@ -218,6 +218,16 @@ func compileFleet(dbs []*CoreDB, opts Options, what keep) ([]built, ErrorList, e
 	return builds, errs.Warnings().Sorted(), nil
 }
 
+// firstError is the first error of a fleet's, in input order.
+func firstError(errs []error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // build holds the state of compiling one CoreDB.
 type build struct {
 	db        *CoreDB

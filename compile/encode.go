@@ -170,15 +170,6 @@ func encodeDocuments(objs []Object, ids []ident) ([]Document, error) {
 
 var scratchBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
-func firstError(errs []error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // canonical converts an object to plain maps and drops what a live object
 // would own or what carries no meaning: status, creationTimestamp and null
 // values. Empty maps are kept: `emptyDir: {}` means something.
