@@ -188,7 +188,7 @@ func checkImageSets(sets []*ImageSet, cnpg Version) (declarations, ErrorList) {
 					ok = false
 				}
 				seenName[key] = at(p).where()
-				if slices.ContainsFunc(extensions.ExtensionImages(), func(o extensions.ExtensionImage) bool { return o.Name == key }) {
+				if _, official := extensions.FindExtensionImage(func(o extensions.ExtensionImage) bool { return o.Name == key }); official {
 					bad(p+".name", "%q is the name of an official extension image; choose another name", x.Name)
 					ok = false
 				}

@@ -138,14 +138,35 @@ func ExtensionImages() []ExtensionImage {
 	}
 	out := make([]ExtensionImage, len(c.ExtensionImages))
 	for i, x := range c.ExtensionImages {
-		x.Ships = slices.Clone(x.Ships)
-		x.Requires = slices.Clone(x.Requires)
-		x.LDLibraryPath = slices.Clone(x.LDLibraryPath)
-		x.Env = maps.Clone(x.Env)
-		x.Images = maps.Clone(x.Images)
-		out[i] = x
+		out[i] = cloneExtensionImage(x)
 	}
 	return out
+}
+
+// FindExtensionImage returns (a copy of) the first official extension
+// image, by name, that match accepts. match sees the catalog's own entry and
+// must not change it. Like FindFamily, only the image found is copied:
+// every extension of every CoreDB in a fleet is looked up here.
+func FindExtensionImage(match func(ExtensionImage) bool) (ExtensionImage, bool) {
+	c, err := loadImages()
+	if err != nil {
+		return ExtensionImage{}, false
+	}
+	for _, x := range c.ExtensionImages {
+		if match(x) {
+			return cloneExtensionImage(x), true
+		}
+	}
+	return ExtensionImage{}, false
+}
+
+func cloneExtensionImage(x ExtensionImage) ExtensionImage {
+	x.Ships = slices.Clone(x.Ships)
+	x.Requires = slices.Clone(x.Requires)
+	x.LDLibraryPath = slices.Clone(x.LDLibraryPath)
+	x.Env = maps.Clone(x.Env)
+	x.Images = maps.Clone(x.Images)
+	return x
 }
 
 // CheckImages reports every problem of the embedded image catalog, or nil,

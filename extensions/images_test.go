@@ -1,6 +1,8 @@
 package extensions
 
 import (
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -50,6 +52,31 @@ func TestImageCatalog(t *testing.T) {
 	}
 	if got := strings.Join(names, ","); got != "pg-ivm,pgaudit,pgrouting,pgvector,postgis,timescaledb-oss,wal2json" {
 		t.Errorf("extension images = %s", got)
+	}
+}
+
+// TestFindExtensionImage: the first image match accepts, in name order, as
+// a copy the caller may change.
+func TestFindExtensionImage(t *testing.T) {
+	x, ok := FindExtensionImage(func(x ExtensionImage) bool { return slices.Contains(x.Ships, "postgis") })
+	if !ok || x.Name != "postgis" {
+		t.Fatalf("image shipping postgis = %q, %v; want postgis", x.Name, ok)
+	}
+	x.Ships[0] = "mutated"
+	x.Images["trixie"] = "mutated"
+	again, _ := FindExtensionImage(func(y ExtensionImage) bool { return y.Name == "postgis" })
+	if again.Ships[0] == "mutated" || again.Images["trixie"] == "mutated" {
+		t.Fatalf("catalog changed through FindExtensionImage: %+v", again)
+	}
+	// Every image's own entry is found by its name, and equals ExtensionImages'.
+	for _, want := range ExtensionImages() {
+		got, ok := FindExtensionImage(func(y ExtensionImage) bool { return y.Name == want.Name })
+		if !ok || !reflect.DeepEqual(got, want) {
+			t.Errorf("FindExtensionImage(%s) = %+v, %v; want %+v", want.Name, got, ok, want)
+		}
+	}
+	if _, ok := FindExtensionImage(func(ExtensionImage) bool { return false }); ok {
+		t.Error("found an image nothing matches")
 	}
 }
 

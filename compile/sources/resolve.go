@@ -204,19 +204,18 @@ func (e Env) officialVolume(key string, entry extensions.Entry, known bool) ([]V
 	if !known {
 		return nil, "", ""
 	}
-	all := extensions.ExtensionImages()
-	i := slices.IndexFunc(all, func(x extensions.ExtensionImage) bool { return slices.Contains(x.Ships, entry.Name) })
-	if i < 0 {
+	found, ok := extensions.FindExtensionImage(func(x extensions.ExtensionImage) bool { return slices.Contains(x.Ships, entry.Name) })
+	if !ok {
 		return nil, "", "no official extension image ships it"
 	}
 	if ok, why := e.volumesUsable(); !ok {
-		return nil, "", sprintf("official extension image %s ships it, but %s", all[i].Name, why)
+		return nil, "", sprintf("official extension image %s ships it, but %s", found.Name, why)
 	}
 	// Official extension images are built on the official Debian images;
 	// the image must be one of those, of the same Debian release.
-	if e.Image.Family == nil || e.Image.Family.Target != extensions.TargetCNPG || all[i].Images[e.Image.Distro] == "" {
+	if e.Image.Family == nil || e.Image.Family.Target != extensions.TargetCNPG || found.Images[e.Image.Distro] == "" {
 		return nil, "", sprintf("official extension image %s ships it, but only for CloudNativePG's own operand images on %s (image %s)",
-			all[i].Name, strings.Join(slices.Sorted(maps.Keys(all[i].Images)), " or "), Short(e.Image.Ref))
+			found.Name, strings.Join(slices.Sorted(maps.Keys(found.Images)), " or "), Short(e.Image.Ref))
 	}
 	var out []Volume
 	var add func(x extensions.ExtensionImage)
@@ -226,13 +225,13 @@ func (e Env) officialVolume(key string, entry extensions.Entry, known bool) ([]V
 		}
 		out = append(out, Volume{Name: x.Name, Image: x.Images[e.Image.Distro], LDLibraryPath: x.LDLibraryPath, Env: x.Env, Declared: -1})
 		for _, r := range x.Requires {
-			if j := slices.IndexFunc(all, func(y extensions.ExtensionImage) bool { return y.Name == r }); j >= 0 {
-				add(all[j])
+			if y, ok := extensions.FindExtensionImage(func(y extensions.ExtensionImage) bool { return y.Name == r }); ok {
+				add(y)
 			}
 		}
 	}
-	add(all[i])
-	return sortVolumes(out), all[i].Version, ""
+	add(found)
+	return sortVolumes(out), found.Version, ""
 }
 
 // declaredVolume finds a declared extension image that ships the item.
