@@ -1,9 +1,6 @@
 package compile
 
 import (
-	"slices"
-	"strings"
-
 	cnpgv1 "github.com/cloudnative-pg/api/pkg/api/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -313,80 +310,4 @@ type Routing struct {
 type AppStorage struct {
 	Volumes      []corev1.Volume      `yaml:"volumes"`
 	VolumeMounts []corev1.VolumeMount `yaml:"volumeMounts"`
-}
-
-// source is where a decoded document came from, kept so that checks after
-// decoding can point at the line of any field.
-type source struct {
-	file    string
-	trimmed bool // keep ran: Compile has built this CoreDB once
-
-	positions map[string]Origin // field path -> where its value was written
-	// paths are the keys of positions, sorted, when positions no longer
-	// change (a cached stack's): the paths below one field are then a run
-	// found by binary search, not a scan of the map, when a stack's lists
-	// are merged into each of many specs.
-	paths []string
-}
-
-// keep forgets every position but those of paths (and so what at reports
-// for anything but paths and the fields below them).
-func (s *source) keep(paths ...string) {
-	m := make(map[string]Origin, len(paths))
-	for _, p := range paths {
-		if o, ok := s.positions[p]; ok {
-			m[p] = o
-		}
-	}
-	s.positions, s.paths, s.trimmed = m, nil, true
-}
-
-// eachUnder calls fn for every recorded path that starts with prefix.
-func (s source) eachUnder(prefix string, fn func(p string, o Origin)) {
-	if s.paths == nil {
-		for p, o := range s.positions {
-			if strings.HasPrefix(p, prefix) {
-				fn(p, o)
-			}
-		}
-		return
-	}
-	i, _ := slices.BinarySearch(s.paths, prefix)
-	for ; i < len(s.paths) && strings.HasPrefix(s.paths[i], prefix); i++ {
-		fn(s.paths[i], s.positions[s.paths[i]])
-	}
-}
-
-// at locates a field path: the position recorded for the path, or for its
-// nearest recorded parent when the field itself was not written. Values a
-// stack contributed, or that merging moved to another index, are recorded
-// with the path and position where they were written, so messages name the
-// line the user (or the stack file) actually has.
-func (s source) at(path string) Origin {
-	for p := path; p != ""; p = parentPath(p) {
-		if o, ok := s.positions[p]; ok {
-			o.Path += path[len(p):]
-			return o
-		}
-	}
-	if o, ok := s.positions[""]; ok {
-		o.Path = path
-		return o
-	}
-	return Origin{File: s.file, Path: path}
-}
-
-// has reports whether the user (or a stack) wrote the field at path.
-func (s source) has(path string) bool {
-	_, ok := s.positions[path]
-	return ok
-}
-
-// parentPath drops the last element of a field path: a.b[2].c -> a.b[2] -> a.b.
-func parentPath(p string) string {
-	i := strings.LastIndexAny(p, ".[")
-	if i < 0 {
-		return ""
-	}
-	return p[:i]
 }

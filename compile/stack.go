@@ -186,31 +186,7 @@ func (b *build) expandStack() {
 // relocate records that the value at path came from another place (a stack
 // file), so messages about it point there.
 func (b *build) relocate(path string, from source, fromPath string) {
-	moveSubtree(b.db.src.positions, path, from, fromPath)
-}
-
-// moveSubtree copies every position recorded at or below fromPath in src to
-// the same relative path below path in dst, replacing what dst had there.
-func moveSubtree(dst map[string]Origin, path string, src source, fromPath string) {
-	for p := range dst {
-		if under(p, path) {
-			delete(dst, p)
-		}
-	}
-	src.eachUnder(fromPath, func(p string, o Origin) {
-		if under(p, fromPath) {
-			dst[path+p[len(fromPath):]] = o
-		}
-	})
-}
-
-// under reports whether field path p is prefix or below it.
-func under(p, prefix string) bool {
-	if !strings.HasPrefix(p, prefix) {
-		return false
-	}
-	rest := p[len(prefix):]
-	return rest == "" || rest[0] == '.' || rest[0] == '['
+	b.db.src.graft(path, from, fromPath)
 }
 
 // mergeByName merges a stack's list into the user's: stack entries first in
@@ -259,52 +235,11 @@ func mergeByName[T any](b *build, path string, user []T, stackSrc source, stackP
 			out = append(out, u)
 		}
 	}
-	remapList(b.db.src.positions, path, fromUser, stackSrc, stackPath, fromStack)
+	b.db.src.remapList(path, fromUser, stackSrc, stackPath, fromStack)
 	for _, f := range combined {
 		f()
 	}
 	return out
-}
-
-// remapList rewrites the positions of list path after a merge in one pass:
-// user entries move from index i to fromUser[i]; stack entries at stackPath[j]
-// in the stack's positions come in at fromStack[j].
-func remapList(dst map[string]Origin, path string, fromUser map[int]int, stack source, stackPath string, fromStack map[int]int) {
-	moved := map[string]Origin{}
-	for p, o := range dst {
-		if i, rest, ok := listIndex(p, path); ok {
-			delete(dst, p)
-			if n, ok := fromUser[i]; ok {
-				moved[path+"["+strconv.Itoa(n)+"]"+rest] = o
-			}
-		}
-	}
-	stack.eachUnder(stackPath+"[", func(p string, o Origin) {
-		if j, rest, ok := listIndex(p, stackPath); ok {
-			if n, ok := fromStack[j]; ok {
-				moved[path+"["+strconv.Itoa(n)+"]"+rest] = o
-			}
-		}
-	})
-	maps.Copy(dst, moved)
-}
-
-// listIndex splits "path[12].x" into 12 and ".x" when p is an element of
-// list path (or below one).
-func listIndex(p, path string) (int, string, bool) {
-	if len(p) <= len(path)+2 || p[:len(path)] != path || p[len(path)] != '[' {
-		return 0, "", false
-	}
-	rest := p[len(path)+1:]
-	end := strings.IndexByte(rest, ']')
-	if end <= 0 {
-		return 0, "", false
-	}
-	i, err := strconv.Atoi(rest[:end])
-	if err != nil {
-		return 0, "", false
-	}
-	return i, rest[end+1:], true
 }
 
 // mergeLocations merges an extension the stack and the user both list: the
@@ -324,7 +259,7 @@ func (b *build) mergeLocations(st, u Extension, newPath, userPath string, stackI
 			continue
 		}
 		lp := sprintf("%s.locations[%d]", newPath, len(merged.Locations))
-		moveSubtree(b.db.src.positions, lp, b.stack.src, sprintf("extensions[%d].locations[%d]", stackIdx, k))
+		b.relocate(lp, b.stack.src, sprintf("extensions[%d].locations[%d]", stackIdx, k))
 		merged.Locations = append(merged.Locations, l)
 	}
 	return merged
@@ -437,7 +372,7 @@ func (b *build) overlayApp(st, u AppService, newPath, userPath string, stackIdx 
 			apply()
 			return
 		}
-		moveSubtree(b.db.src.positions, newPath+"."+field, b.stack.src, stPath+"."+field)
+		b.relocate(newPath+"."+field, b.stack.src, stPath+"."+field)
 	}
 	take("image", false, nil)
 	take("args", u.Args != nil, func() { merged.Args = u.Args })
