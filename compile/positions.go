@@ -34,10 +34,11 @@ type source struct {
 }
 
 // mount: the positions at or below at are src's at or below from. src is a
-// stack's source: it has no mounts of its own and is never changed.
+// stack's source (of the build's own copy of the stack, whose positions
+// every copy shares): it has no mounts of its own and is never changed.
 type mount struct {
 	at, from string
-	src      source
+	src      *source
 }
 
 // lookup is the position recorded for exactly path: the source's own, or
@@ -131,7 +132,7 @@ func under(p, prefix string) bool {
 // graft records that the value at path came from another place (a stack
 // file): every position at or below fromPath in from is now the position of
 // the same field below path, replacing what s had at or below path.
-func (s *source) graft(path string, from source, fromPath string) {
+func (s *source) graft(path string, from *source, fromPath string) {
 	for p := range s.positions {
 		if under(p, path) {
 			delete(s.positions, p)
@@ -158,7 +159,7 @@ func (s *source) withoutMounts(drop func(mount) bool) []mount {
 // remapList rewrites the positions of list path after a merge: user entries
 // move from index i to fromUser[i] (an entry not in it is gone); the stack's
 // entries at stackPath[j] come in at fromStack[j].
-func (s *source) remapList(path string, fromUser map[int]int, stack source, stackPath string, fromStack map[int]int) {
+func (s *source) remapList(path string, fromUser map[int]int, stack *source, stackPath string, fromStack map[int]int) {
 	// A mount of the whole list (or of a field above it) cannot follow its
 	// entries to new indexes; its positions become the source's own first.
 	// No stack merge does this today (every mount is of one entry or one
@@ -168,17 +169,20 @@ func (s *source) remapList(path string, fromUser map[int]int, stack source, stac
 			s.materialize(i)
 		}
 	}
-	moved := map[string]Origin{}
+	var moved map[string]Origin // most merges move nothing of the user's
 	for p, o := range s.positions {
 		if i, rest, ok := listIndex(p, path); ok {
 			delete(s.positions, p)
 			if n, ok := fromUser[i]; ok {
+				if moved == nil {
+					moved = map[string]Origin{}
+				}
 				moved[path+"["+strconv.Itoa(n)+"]"+rest] = o
 			}
 		}
 	}
 	maps.Copy(s.positions, moved)
-	var mounts []mount
+	mounts := make([]mount, 0, len(s.mounts)+len(fromStack))
 	for _, m := range s.mounts {
 		if i, rest, ok := listIndex(m.at, path); ok {
 			n, kept := fromUser[i]

@@ -14,7 +14,7 @@ import (
 // here, and only here, to hold the mounts to the same answers.
 type flatSource map[string]Origin
 
-func (f flatSource) graft(path string, src source, fromPath string) {
+func (f flatSource) graft(path string, src *source, fromPath string) {
 	for p := range f {
 		if under(p, path) {
 			delete(f, p)
@@ -27,7 +27,7 @@ func (f flatSource) graft(path string, src source, fromPath string) {
 	})
 }
 
-func (f flatSource) remapList(path string, fromUser map[int]int, stack source, stackPath string, fromStack map[int]int) {
+func (f flatSource) remapList(path string, fromUser map[int]int, stack *source, stackPath string, fromStack map[int]int) {
 	moved := map[string]Origin{}
 	for p, o := range f {
 		if i, rest, ok := listIndex(p, path); ok {
@@ -135,7 +135,7 @@ func TestSourceModel(t *testing.T) {
 		want := flatSource(maps.Clone(own))
 		var ops []string
 		for range 1 + r.IntN(8) {
-			st := stacks[r.IntN(len(stacks))]
+			st := &stacks[r.IntN(len(stacks))]
 			switch r.IntN(3) {
 			case 0, 1:
 				path, from := pick(graftsUser), pick(graftsStack)

@@ -154,7 +154,7 @@ func (b *build) expandStack() {
 
 	if s.Image == "" {
 		s.Image = def.Images[strconv.Itoa(def.DefaultMajor)]
-		b.relocate("spec.image", def.src, "images["+strconv.Itoa(def.DefaultMajor)+"]")
+		b.relocate("spec.image", &def.src, "images["+strconv.Itoa(def.DefaultMajor)+"]")
 	} else if m := pgMajor(s.Image); m != 0 && def.Images[strconv.Itoa(m)] == "" {
 		b.warnf("spec.image", "stack %s has no image for Postgres %d (it has %s); the stack's extensions may not exist for this version",
 			def.Name, m, strings.Join(slices.Sorted(maps.Keys(def.Images)), ", "))
@@ -162,11 +162,11 @@ func (b *build) expandStack() {
 	if s.Storage == nil {
 		s.Storage = &stackStorage
 	}
-	s.TrunkInstalls = mergeByName(b, "spec.trunk_installs", s.TrunkInstalls, def.src, "trunk_installs", def.TrunkInstalls,
+	s.TrunkInstalls = mergeByName(b, "spec.trunk_installs", s.TrunkInstalls, &def.src, "trunk_installs", def.TrunkInstalls,
 		func(t TrunkInstall) string { return t.Name }, nil)
-	s.Extensions = mergeByName(b, "spec.extensions", s.Extensions, def.src, "extensions", def.Extensions,
+	s.Extensions = mergeByName(b, "spec.extensions", s.Extensions, &def.src, "extensions", def.Extensions,
 		func(e Extension) string { return e.Name }, b.mergeLocations)
-	s.AppServices = mergeByName(b, "spec.appServices", s.AppServices, def.src, "appServices", b.expandStackApps(def.AppServices),
+	s.AppServices = mergeByName(b, "spec.appServices", s.AppServices, &def.src, "appServices", b.expandStackApps(def.AppServices),
 		func(a AppService) string { return a.Name }, b.overlayApp)
 	if len(def.PostgresMetrics) > 0 {
 		if s.Metrics == nil {
@@ -175,7 +175,7 @@ func (b *build) expandStack() {
 		queries := maps.Clone(def.PostgresMetrics)
 		for k := range def.PostgresMetrics {
 			if _, mine := s.Metrics.Queries[k]; !mine {
-				b.relocate("spec.metrics.queries["+k+"]", def.src, "postgres_metrics["+k+"]")
+				b.relocate("spec.metrics.queries["+k+"]", &def.src, "postgres_metrics["+k+"]")
 			}
 		}
 		maps.Copy(queries, s.Metrics.Queries) // the user's query of the same name wins
@@ -185,7 +185,7 @@ func (b *build) expandStack() {
 
 // relocate records that the value at path came from another place (a stack
 // file), so messages about it point there.
-func (b *build) relocate(path string, from source, fromPath string) {
+func (b *build) relocate(path string, from *source, fromPath string) {
 	b.db.src.graft(path, from, fromPath)
 }
 
@@ -193,7 +193,7 @@ func (b *build) relocate(path string, from source, fromPath string) {
 // the stack's order, a user entry of the same name replacing (or, with
 // combine, merging into) the stack's in place, then the user's other entries
 // in their order. Positions follow each entry to its new index.
-func mergeByName[T any](b *build, path string, user []T, stackSrc source, stackPath string, stack []T,
+func mergeByName[T any](b *build, path string, user []T, stackSrc *source, stackPath string, stack []T,
 	key func(T) string, combine func(stackItem, userItem T, newPath, userPath string, stackIdx int) T) []T {
 	if len(stack) == 0 {
 		return user
@@ -259,7 +259,7 @@ func (b *build) mergeLocations(st, u Extension, newPath, userPath string, stackI
 			continue
 		}
 		lp := sprintf("%s.locations[%d]", newPath, len(merged.Locations))
-		b.relocate(lp, b.stack.src, sprintf("extensions[%d].locations[%d]", stackIdx, k))
+		b.relocate(lp, &b.stack.src, sprintf("extensions[%d].locations[%d]", stackIdx, k))
 		merged.Locations = append(merged.Locations, l)
 	}
 	return merged
@@ -372,7 +372,7 @@ func (b *build) overlayApp(st, u AppService, newPath, userPath string, stackIdx 
 			apply()
 			return
 		}
-		b.relocate(newPath+"."+field, b.stack.src, stPath+"."+field)
+		b.relocate(newPath+"."+field, &b.stack.src, stPath+"."+field)
 	}
 	take("image", false, nil)
 	take("args", u.Args != nil, func() { merged.Args = u.Args })
@@ -384,7 +384,7 @@ func (b *build) overlayApp(st, u AppService, newPath, userPath string, stackIdx 
 	take("routing", u.Routing != nil, func() { merged.Routing = u.Routing })
 	take("storage", u.Storage != nil, func() { merged.Storage = u.Storage })
 	take("ingress", u.Ingress != nil, func() { merged.Ingress = u.Ingress })
-	merged.Env = mergeByName(b, newPath+".env", u.Env, b.stack.src, stPath+".env", st.Env,
+	merged.Env = mergeByName(b, newPath+".env", u.Env, &b.stack.src, stPath+".env", st.Env,
 		func(e EnvVar) string { return e.Name }, nil)
 	return merged
 }
