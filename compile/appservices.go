@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	cnpgv1 "github.com/cloudnative-pg/api/pkg/api/v1"
+	"github.com/coredb-dev/coredb/internal/charset"
 	"github.com/coredb-dev/coredb/internal/lazyre"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -170,7 +171,7 @@ func (b *build) checkAppName(p, name string, seen map[string]int, i int) bool {
 	case name == "":
 		b.errorf(path, "required: the Deployment and Service are named <coredb>-<name>")
 		return false
-	case len(name) > 63 || !dnsLabel.MatchString(name):
+	case len(name) > 63 || !charset.DNSLabel(name):
 		b.errorf(path, "%q must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit", name)
 		return false
 	}
@@ -445,7 +446,7 @@ func (b *build) appStorage(path string, st *AppStorage, out *appPlan) bool {
 				b.errorf(vp+".name", "required")
 				ok = false
 				continue
-			case len(v.Name) > 63 || !dnsLabel.MatchString(v.Name):
+			case len(v.Name) > 63 || !charset.DNSLabel(v.Name):
 				b.errorf(vp+".name", "%q must be a DNS-1123 label: lowercase letters, digits and '-'", v.Name)
 				ok = false
 				continue

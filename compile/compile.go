@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/coredb-dev/coredb/compile/sources"
-	"github.com/coredb-dev/coredb/internal/lazyre"
+	"github.com/coredb-dev/coredb/internal/charset"
 	"github.com/coredb-dev/coredb/internal/parallel"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -297,9 +297,8 @@ func (b *build) run() {
 	b.networkObjects(c)
 }
 
-// clusterName matches a DNS-1035 label: CNPG derives Service names from the
-// Cluster name, so it must be one (cloudnativepg.md §1.1).
-var clusterName = lazyre.New(`^[a-z]([-a-z0-9]*[a-z0-9])?$`)
+// A Cluster name must be a DNS-1035 label: CNPG derives Service names from
+// it (cloudnativepg.md §1.1).
 
 // maxClusterName leaves room for the suffixes CNPG appends (cloudnativepg.md §3.4).
 const maxClusterName = 50
@@ -311,15 +310,13 @@ func (b *build) checkMetadata() {
 		b.errorf("metadata.name", "required: the Cluster and every object are named after it")
 	case len(name) > maxClusterName:
 		b.errorf("metadata.name", "%q is %d characters; CloudNativePG allows at most %d for a Cluster name", name, len(name), maxClusterName)
-	case !clusterName.MatchString(name):
+	case !charset.DNS1035Label(name):
 		b.errorf("metadata.name", "%q must be a DNS-1035 label: lowercase letters, digits and '-', starting with a letter and ending with a letter or digit", name)
 	}
-	if ns := b.namespace; ns != "" && (len(ns) > 63 || !dnsLabel.MatchString(ns)) {
+	if ns := b.namespace; ns != "" && (len(ns) > 63 || !charset.DNSLabel(ns)) {
 		b.errorf("metadata.namespace", "%q is not a valid namespace name (a DNS-1123 label of at most 63 characters)", ns)
 	}
 }
-
-var dnsLabel = lazyre.New(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
 
 // checkSpec validates the fields every object depends on.
 func (b *build) checkSpec() {

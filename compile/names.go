@@ -7,7 +7,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/coredb-dev/coredb/internal/lazyre"
+	"github.com/coredb-dev/coredb/internal/charset"
 )
 
 // Validators for every name and version that reaches a shell command line or
@@ -46,15 +46,17 @@ var (
 	// and in tembo-io/trunk contrib/ (pg_stat_statements, uuid_ossp,
 	// pg-base62, address_standardizer_3) is lower-case ASCII, digits, "_"
 	// and "-", and does not start with "-" (which argv would read as a flag).
-	trunkNameRE = lazyre.New(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+	// ^[a-z0-9][a-z0-9_-]{0,62}$
+	trunkNameFirst, trunkNameRest = charset.Of("a-z0-9"), charset.Of("a-z0-9_-")
 	// Versions: semver and PostgreSQL extension versions (1.11.0, 11.1-10,
 	// 0.1.0+pg15, latest).
-	versionRE = lazyre.New(`^[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}$`)
+	// ^[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}$
+	versionFirst, versionRest = charset.Of("0-9A-Za-z"), charset.Of("0-9A-Za-z.+_-")
 )
 
 // validTrunkName checks a Trunk project name.
 func validTrunkName(s string) error {
-	if !trunkNameRE.MatchString(s) {
+	if !charset.Word(s, trunkNameFirst, trunkNameRest, trunkNameRest, 63) {
 		return fmt.Errorf("invalid Trunk project name %q: use 1-63 lower-case letters, digits, \"_\" or \"-\", starting with a letter or digit", s)
 	}
 	return nil
@@ -62,7 +64,7 @@ func validTrunkName(s string) error {
 
 // validVersion checks a Trunk or extension version.
 func validVersion(s string) error {
-	if !versionRE.MatchString(s) {
+	if !charset.Word(s, versionFirst, versionRest, versionRest, 64) {
 		return fmt.Errorf("invalid version %q: use 1-64 letters, digits, \".\", \"+\", \"_\" or \"-\", starting with a letter or digit", s)
 	}
 	return nil

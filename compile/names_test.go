@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
@@ -132,4 +133,29 @@ func TestNameValidators_catalog(t *testing.T) {
 			}
 		}
 	}
+}
+
+// FuzzNameRules holds the name rules written with internal/charset to the
+// regular expressions they replaced (and that their comments give).
+func FuzzNameRules(f *testing.F) {
+	for _, s := range []string{"", "work_mem", "pg_stat_statements.track", "a.b.c", ".x", "x.", "_$", "$x", "pg-base62",
+		"-x", "1.11.0", "0.1.0+pg15", "latest", "é", "a\n", strings.Repeat("a", 64), strings.Repeat("1", 65)} {
+		f.Add(s)
+	}
+	rules := []struct {
+		name string
+		rule func(string) bool
+		re   *regexp.Regexp
+	}{
+		{"gucName", gucName, regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$`)},
+		{"validTrunkName", func(s string) bool { return validTrunkName(s) == nil }, regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)},
+		{"validVersion", func(s string) bool { return validVersion(s) == nil }, regexp.MustCompile(`^[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}$`)},
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, r := range rules {
+			if got, want := r.rule(s), r.re.MatchString(s); got != want {
+				t.Errorf("%s(%q) = %v, its expression %s says %v", r.name, s, got, r.re, want)
+			}
+		}
+	})
 }

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/coredb-dev/coredb/internal/lazyre"
+	"github.com/coredb-dev/coredb/internal/charset"
 	"k8s.io/apimachinery/pkg/api/resource"
 )
 
@@ -234,7 +234,14 @@ func managedLibrary(param string) (lib string, ok bool) {
 // gucName is the parameter-name check of CloudNativePG 1.30's webhook: a GUC
 // name, optionally namespaced with one dot. coredb applies it to every
 // version: a name PostgreSQL cannot parse breaks the configuration anyway.
-var gucName = lazyre.New(`^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$`)
+// Its expression is ^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$.
+func gucName(s string) bool {
+	word := func(w string) bool { return charset.Word(w, gucFirst, gucRest, gucRest, 0) }
+	name, custom, dotted := strings.Cut(s, ".")
+	return word(name) && (!dotted || word(custom))
+}
+
+var gucFirst, gucRest = charset.Of("A-Za-z_"), charset.Of("A-Za-z0-9_$")
 
 // Names of the parameters with rules of their own.
 const (
@@ -304,7 +311,7 @@ func checkSettings(settings []Setting, rc RuleContext) ErrorList {
 // valid sizes in sizes for the rules that compare them.
 func checkSetting(s Setting, rc RuleContext, sizes map[string]int64) ErrorList {
 	o, from := s.Origin, describeOrigin(s.Origin)
-	if !gucName.MatchString(s.Name) {
+	if !gucName(s.Name) {
 		return ErrorList{o.errorf(false,
 			"%q (%s) is not a valid PostgreSQL parameter name: a name is letters, digits, _ and $, not starting with a digit, "+
 				"optionally namespaced with one dot (extension.setting); CloudNativePG 1.30+ rejects it and PostgreSQL cannot load it: fix the name",

@@ -14,7 +14,7 @@ import (
 	"strings"
 
 	cnpgv1 "github.com/cloudnative-pg/api/pkg/api/v1"
-	"github.com/coredb-dev/coredb/internal/lazyre"
+	"github.com/coredb-dev/coredb/internal/charset"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -57,9 +57,6 @@ func Connectable(db string) bool {
 	return !strings.ContainsAny(db, " \t\n\r\f\v'\"\\=")
 }
 
-// dnsLabel is a name that can follow "<cluster>-" in an object name as is.
-var dnsLabel = lazyre.New(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
-
 // maxName keeps object names within a DNS label, so tools that copy them
 // into labels (Argo CD, kubectl) never have to truncate.
 const maxName = 63
@@ -70,7 +67,8 @@ const maxName = 63
 // a new name would make a GitOps tool delete the old object and create a new
 // one.
 func Name(cluster, db string) string {
-	if dnsLabel.MatchString(db) && len(cluster)+1+len(db) <= maxName {
+	// A DNS label can follow "<cluster>-" in an object name as is.
+	if charset.DNSLabel(db) && len(cluster)+1+len(db) <= maxName {
 		return cluster + "-" + db
 	}
 	sum := sha256.Sum256([]byte(db))
