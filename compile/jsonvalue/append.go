@@ -242,6 +242,15 @@ func appendObject(b []byte, v reflect.Value) ([]byte, error) {
 
 const hexDigits = "0123456789abcdef"
 
+// mustEscape are the ASCII bytes json.Marshal writes escaped: control
+// characters, the quote and backslash, and (HTML-safe) <, > and &.
+var mustEscape = func() (t [utf8.RuneSelf]bool) {
+	for c := range t {
+		t[c] = c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&'
+	}
+	return t
+}()
+
 // appendString quotes s as encoding/json does with HTML escaping on (its
 // default): \b \f \n \r \t by name, other control characters and < > & as
 // \u00XX, U+2028 and U+2029 escaped, each invalid UTF-8 byte as \ufffd.
@@ -250,7 +259,7 @@ func appendString(b []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if !mustEscape[c] {
 				i++
 				continue
 			}
