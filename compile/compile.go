@@ -244,8 +244,11 @@ type build struct {
 	// preloaded is what Postgres will preload: shared_preload_libraries
 	// and the libraries CloudNativePG adds for their parameters.
 	preloaded []string
-	errs      ErrorList
-	objs      []Object
+	// queriesOfStack is the stack file whose metrics queries are the
+	// CoreDB's, unchanged (queriesYAML), or "".
+	queriesOfStack string
+	errs           ErrorList
+	objs           []Object
 }
 
 func newBuild(db *CoreDB, opts Options) *build {

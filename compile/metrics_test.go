@@ -131,3 +131,38 @@ func TestMetricsDiagnostics(t *testing.T) {
 		c.run(t)
 	}
 }
+
+// TestStackQueriesWrittenOnce: a stack's queries are written once per
+// process and shared by every CoreDB that adds none; a CoreDB that adds
+// one gets its own text, with the stack's and its own, whichever of the
+// two renders first.
+func TestStackQueriesWrittenOnce(t *testing.T) {
+	def, err := LoadStack("MessageQueue")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := encodeQueries(def.PostgresMetrics)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const stack = "  stack:\n    name: MessageQueue\n"
+	mine := stack + "  metrics:\n    queries:\n      mine:\n        query: select 1 as n\n        metrics:\n          - n: {usage: GAUGE, description: One}\n"
+	for _, order := range [][]string{{stack, mine, stack}, {mine, stack, mine}} {
+		stackQueriesYAML.Clear()
+		for _, spec := range order {
+			objs := mustCoreDB(t, spec, Options{DropUnavailable: true, SuperuserAccess: true})
+			got := objOf[*corev1.ConfigMap](t, objs, "ConfigMap", "metrics-db").Data[metricsQueriesKey]
+			var q exporterQueries
+			if err := yaml.Unmarshal([]byte(got), &q); err != nil {
+				t.Fatal(err)
+			}
+			_, hasMine := q["mine"]
+			switch {
+			case spec == stack && got != want:
+				t.Errorf("stack's queries:\n%s\nwant\n%s", got, want)
+			case spec == mine && (!hasMine || len(q) != len(def.PostgresMetrics)+1):
+				t.Errorf("queries with mine added: %d queries, mine %v; want the stack's %d and mine", len(q), hasMine, len(def.PostgresMetrics))
+			}
+		}
+	}
+}

@@ -172,6 +172,9 @@ func (b *build) expandStack() {
 		if s.Metrics == nil {
 			s.Metrics = &Metrics{}
 		}
+		if len(s.Metrics.Queries) == 0 {
+			b.queriesOfStack = file
+		}
 		queries := maps.Clone(def.PostgresMetrics)
 		for k := range def.PostgresMetrics {
 			if _, mine := s.Metrics.Queries[k]; !mine {
