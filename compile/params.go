@@ -124,11 +124,17 @@ func orderLibraries(libs []string) []string {
 
 // sortedSettings returns the parameters sorted by name.
 func (m merged) sortedSettings() []Setting {
-	out := make([]Setting, 0, len(m.params))
-	for _, s := range m.params {
-		out = append(out, s)
+	// Sorting the names and not the Settings moves 16 bytes a swap, not 80:
+	// a build sorts its hundred-odd parameters three times.
+	names := make([]string, 0, len(m.params))
+	for name := range m.params {
+		names = append(names, name)
 	}
-	slices.SortFunc(out, func(a, b Setting) int { return strings.Compare(a.Name, b.Name) })
+	slices.Sort(names)
+	out := make([]Setting, len(names))
+	for i, name := range names {
+		out[i] = m.params[name]
+	}
 	return out
 }
 

@@ -1,7 +1,6 @@
 package compile
 
 import (
-	"maps"
 	"slices"
 	"strings"
 
@@ -283,12 +282,16 @@ func (b *build) drop(it *item, m *merged) {
 	for _, list := range preloadLists {
 		m.preload[list] = slices.DeleteFunc(m.preload[list], func(l string) bool { return slices.Contains(libs, l) })
 	}
-	for _, name := range slices.Sorted(maps.Keys(m.params)) {
-		ns, _, ok := strings.Cut(name, ".")
-		if ok && slices.Contains(namespaces, ns) {
-			removed = append(removed, "setting "+name+" ("+m.params[name].Origin.where()+")")
-			delete(m.params, name)
+	var settings []string // the few of the build's parameters in those namespaces
+	for name := range m.params {
+		if ns, _, ok := strings.Cut(name, "."); ok && slices.Contains(namespaces, ns) {
+			settings = append(settings, name)
 		}
+	}
+	slices.Sort(settings)
+	for _, name := range settings {
+		removed = append(removed, "setting "+name+" ("+m.params[name].Origin.where()+")")
+		delete(m.params, name)
 	}
 	b.errs = append(b.errs, it.refs[0].at.errorf(true, "--drop-unavailable: left out %s, which has no source on target %s (%s); removed: %s",
 		it.key, b.target, it.src.Why, strings.Join(removed, ", ")))
