@@ -5,13 +5,17 @@
 // into its spec.
 package deepcopy
 
-import "reflect"
+import (
+	"reflect"
+	"sync"
+)
 
 // Of returns a deep copy of v. Exported fields are copied deeply; a struct
-// with unexported fields keeps their values as they are (shared), unless the
-// struct has a DeepCopy method, as Kubernetes API types such as
-// resource.Quantity do, which is then used. Channels and functions are
-// shared.
+// with unexported fields keeps their values as they are (shared). A type
+// with a DeepCopy method, as every Kubernetes API type has (generated, and
+// deep), is copied by it: resource.Quantity needs it for its unexported
+// fields, and a pod spec is copied several times faster by it than by
+// reflection. Channels and functions are shared.
 func Of[T any](v T) T {
 	src := reflect.ValueOf(&v).Elem()
 	dst := reflect.New(src.Type()).Elem()
@@ -19,7 +23,66 @@ func Of[T any](v T) T {
 	return dst.Interface().(T)
 }
 
+// plan is how values of one type are copied, worked out once per type: a
+// stack is copied for every CoreDB of a fleet, and asking reflect for a
+// type's fields and methods on every value was most of the copy (issue 13).
+type plan struct {
+	flat     bool // holds no pointer, slice, map or interface: assignment copies it
+	deepCopy int  // 0: none; 1: func (T) DeepCopy() T; 2: func (*T) DeepCopy() *T
+	method   int  // the DeepCopy method's index in T's (1) or *T's (2) method set
+}
+
+var plans sync.Map // reflect.Type -> plan
+
+func planOf(t reflect.Type) plan {
+	if p, ok := plans.Load(t); ok {
+		return p.(plan)
+	}
+	p := plan{flat: flat(t)}
+	if !p.flat && t.Kind() == reflect.Struct {
+		if i, ok := deepCopyMethod(t); ok {
+			p.deepCopy, p.method = 1, i
+		} else if i, ok := deepCopyMethod(reflect.PointerTo(t)); ok {
+			p.deepCopy, p.method = 2, i
+		}
+	}
+	plans.Store(t, p)
+	return p
+}
+
+// deepCopyMethod finds func (t) DeepCopy() t.
+func deepCopyMethod(t reflect.Type) (int, bool) {
+	m, ok := t.MethodByName("DeepCopy")
+	if !ok || m.Type.NumIn() != 1 || m.Type.NumOut() != 1 || m.Type.Out(0) != t {
+		return 0, false
+	}
+	return m.Index, true
+}
+
+// flat reports whether t holds nothing a copy could share: no pointer,
+// slice, map, interface, channel or function anywhere in it.
+func flat(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Pointer, reflect.Slice, reflect.Map, reflect.Interface, reflect.Chan, reflect.Func, reflect.UnsafePointer:
+		return false
+	case reflect.Array:
+		return flat(t.Elem())
+	case reflect.Struct:
+		for i := range t.NumField() {
+			if !flat(t.Field(i).Type) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 func copyValue(dst, src reflect.Value) {
+	p := planOf(src.Type())
+	if p.flat {
+		dst.Set(src)
+		return
+	}
 	switch src.Kind() {
 	case reflect.Pointer:
 		if src.IsNil() {
@@ -41,8 +104,12 @@ func copyValue(dst, src reflect.Value) {
 			return
 		}
 		n := reflect.MakeSlice(src.Type(), src.Len(), src.Len())
-		for i := range src.Len() {
-			copyValue(n.Index(i), src.Index(i))
+		if planOf(src.Type().Elem()).flat {
+			reflect.Copy(n, src)
+		} else {
+			for i := range src.Len() {
+				copyValue(n.Index(i), src.Index(i))
+			}
 		}
 		dst.Set(n)
 	case reflect.Map:
@@ -61,8 +128,14 @@ func copyValue(dst, src reflect.Value) {
 		}
 		dst.Set(n)
 	case reflect.Struct:
-		if c, ok := viaDeepCopy(src); ok {
-			dst.Set(c)
+		switch p.deepCopy {
+		case 1:
+			dst.Set(src.Method(p.method).Call(nil)[0])
+			return
+		case 2:
+			ptr := reflect.New(src.Type())
+			ptr.Elem().Set(src)
+			dst.Set(ptr.Method(p.method).Call(nil)[0].Elem())
 			return
 		}
 		dst.Set(src) // unexported fields as they are
@@ -75,32 +148,4 @@ func copyValue(dst, src reflect.Value) {
 	default:
 		dst.Set(src)
 	}
-}
-
-// viaDeepCopy calls a generated DeepCopy method of a struct with unexported
-// fields: func (T) DeepCopy() T or func (*T) DeepCopy() *T.
-func viaDeepCopy(src reflect.Value) (reflect.Value, bool) {
-	t := src.Type()
-	if !hasUnexported(t) {
-		return reflect.Value{}, false
-	}
-	if m, ok := t.MethodByName("DeepCopy"); ok && m.Type.NumIn() == 1 && m.Type.NumOut() == 1 && m.Type.Out(0) == t {
-		return src.Method(m.Index).Call(nil)[0], true
-	}
-	pt := reflect.PointerTo(t)
-	if m, ok := pt.MethodByName("DeepCopy"); ok && m.Type.NumIn() == 1 && m.Type.NumOut() == 1 && m.Type.Out(0) == pt {
-		p := reflect.New(t)
-		p.Elem().Set(src)
-		return p.Method(m.Index).Call(nil)[0].Elem(), true
-	}
-	return reflect.Value{}, false
-}
-
-func hasUnexported(t reflect.Type) bool {
-	for i := range t.NumField() {
-		if !t.Field(i).IsExported() {
-			return true
-		}
-	}
-	return false
 }
