@@ -300,9 +300,6 @@ func (b *build) run() {
 	b.networkObjects(c)
 }
 
-// A Cluster name must be a DNS-1035 label: CNPG derives Service names from
-// it (cloudnativepg.md §1.1).
-
 // maxClusterName leaves room for the suffixes CNPG appends (cloudnativepg.md §3.4).
 const maxClusterName = 50
 
@@ -313,7 +310,7 @@ func (b *build) checkMetadata() {
 		b.errorf("metadata.name", "required: the Cluster and every object are named after it")
 	case len(name) > maxClusterName:
 		b.errorf("metadata.name", "%q is %d characters; CloudNativePG allows at most %d for a Cluster name", name, len(name), maxClusterName)
-	case !charset.DNS1035Label(name):
+	case !charset.DNS1035Label(name): // CNPG derives Service names from it (cloudnativepg.md §1.1)
 		b.errorf("metadata.name", "%q must be a DNS-1035 label: lowercase letters, digits and '-', starting with a letter and ending with a letter or digit", name)
 	}
 	if ns := b.namespace; ns != "" && (len(ns) > 63 || !charset.DNSLabel(ns)) {
