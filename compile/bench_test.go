@@ -2,6 +2,7 @@ package compile_test
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -74,6 +75,25 @@ spec:
 // stream.
 func BenchmarkRender1000(b *testing.B) {
 	benchRender(b, genSpecs(1000), stackOptions)
+}
+
+// BenchmarkRenderCommand1000 renders the same 1000 specs as `coredb render`
+// does (compile.Render: each CoreDB's documents encoded right after its
+// build, then written), on one goroutine like the other benchmarks. It is
+// the render that BenchmarkValidate1000's share is taken of (issue 13);
+// BenchmarkRender1000 keeps the library's Compile-then-Encode path.
+func BenchmarkRenderCommand1000(b *testing.B) {
+	specs := genSpecs(1000)
+	b.ReportAllocs()
+	for b.Loop() {
+		docs, _, err := compile.Render(loadFleet(b, specs), stackOptions)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := compile.WriteDocuments(io.Discard, docs); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
 
 // benchRender times what the fleet benchmarks share: one invocation

@@ -34,4 +34,6 @@ END {
   }
   f = m["BenchmarkFloorSigsYAML1000"]; r = m["BenchmarkRenderPlain1000"]
   if (f > 0 && r > 0) printf "1000 plain databases: coredb (load, check, compile, encode) is %.2fx the sigs.k8s.io/yaml floor (typed structs marshalled)\n", r / f
+  val = m["BenchmarkValidate1000"]; cmd = m["BenchmarkRenderCommand1000"]
+  if (val > 0 && cmd > 0) printf "1000 stack databases: validate is %.0f%% of render as the command renders (RenderCommand1000)\n", 100 * val / cmd
 }' "$out"
