@@ -69,17 +69,10 @@ func (s *source) keep(paths ...string) {
 	s.positions, s.paths, s.mounts, s.trimmed = m, nil, nil, true
 }
 
-// eachUnder calls fn for every own path that starts with prefix. It is
-// called on stacks' sources only, which have no mounts.
+// eachUnder calls fn for every path that starts with prefix. It is called
+// on stacks' sources only: they have no mounts, and their paths are sorted
+// once decoded (decodeStackFile), so the run is found by binary search.
 func (s source) eachUnder(prefix string, fn func(p string, o Origin)) {
-	if s.paths == nil {
-		for p, o := range s.positions {
-			if strings.HasPrefix(p, prefix) {
-				fn(p, o)
-			}
-		}
-		return
-	}
 	i, _ := slices.BinarySearch(s.paths, prefix)
 	for ; i < len(s.paths) && strings.HasPrefix(s.paths[i], prefix); i++ {
 		fn(s.paths[i], s.positions[s.paths[i]])
